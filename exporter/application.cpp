@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// Wires flags, config, sources, collectors and the HTTP server together, then waits for a
+// signal.
+#include "application.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "config/listen_address.hpp"
+#include "config/load.hpp"
+#include "http/metrics_server.hpp"
+#include "link/rtnl_links.hpp"
+#include "metrics/build_info_collector.hpp"
+#include "metrics/collector_set.hpp"
+#include "metrics/link_collector.hpp"
+#include "metrics/wireguard_collector.hpp"
+#include "util/log.hpp"
+#include "version.hpp"
+#include "wireguard/composite_source.hpp"
+#include "wireguard/genl_source.hpp"
+#include "wireguard/uapi_source.hpp"
+
+namespace wgwatch {
+namespace {
+
+void print(std::FILE* stream, const std::string& text) {
+  std::fputs(text.c_str(), stream);
+  std::fflush(stream);
+}
+
+/// The config to run with, or an exit code after reporting why there is none.
+std::variant<config::config, int> load_config(const cli::options& opts) {
+  config::config cfg;
+  if (opts.config_file) {
+    auto loaded = config::load_file(*opts.config_file);
+    if (!loaded.value) {
+      for (const auto& d : loaded.diagnostics) print(stderr, "wgwatch: " + to_string(d) + "\n");
+      return cli::exit_usage;
+    }
+    cfg = std::move(*loaded.value);
+  }
+  cli::apply_overrides(opts, cfg);
+  return cfg;
+}
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e) {
+  if (e.address().is_v6()) return fmt::format("[{}]:{}", e.address().to_string(), e.port());
+  return fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+/// The agent proper: backends, collectors, server, until a signal arrives.
+int serve(const config::config& cfg, const sigset_t& stop_signals) {
+  const auto timeout = cfg.wireguard.read_timeout;
+  auto read_links = [timeout] { return link::read_links(timeout); };
+  wg::composite_source source(std::make_unique<wg::genl_source>(timeout),
+                              std::make_unique<wg::uapi_source>(cfg.wireguard.socket_dir, timeout),
+                              read_links);
+
+  std::vector<std::unique_ptr<metrics::collector>> collectors;
+  collectors.push_back(std::make_unique<metrics::build_info_collector>());
+  if (cfg.collectors.wireguard) {
+    metrics::wireguard_options wopts;
+    wopts.interfaces = cfg.wireguard.interfaces;
+    wopts.recent_handshake_window = cfg.wireguard.recent_handshake_window;
+    for (const auto& p : cfg.peers) wopts.names.emplace(p.public_key, p.name);
+    collectors.push_back(std::make_unique<metrics::wireguard_collector>(source, std::move(wopts)));
+  }
+  if (cfg.collectors.link) {
+    collectors.push_back(std::make_unique<metrics::link_collector>(
+        read_links, [&source] { return source.list_devices(); }, cfg.wireguard.interfaces));
+  }
+  metrics::collector_set set(std::move(collectors));
+
+  http::metrics_server server({cfg.web.listen, cfg.web.telemetry_path}, [&set] { return set.render(); });
+  auto bound = server.start();
+  if (!bound) {
+    log::error("cannot listen", {{"address", config::to_string(cfg.web.listen)},
+                                 {"err", bound.error().message()}});
+    return cli::exit_failure;
+  }
+  log::info("listening", {{"address", endpoint_text(*bound)}, {"telemetry_path", cfg.web.telemetry_path}});
+
+  int signal_number = 0;
+  while (sigwait(&stop_signals, &signal_number) != 0) {
+  }
+  log::info("shutting down", {{"signal", sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"}});
+  server.stop();
+  return cli::exit_ok;
+}
+
+}  // namespace
+
+int run(std::span<const char* const> args) {
+  auto parsed = cli::parse(args);
+  if (auto* err = std::get_if<cli::usage_error>(&parsed)) {
+    print(stderr, fmt::format("wgwatch: {}\nTry 'wgwatch --help'.\n", err->message));
+    return cli::exit_usage;
+  }
+  const auto& opts = std::get<cli::options>(parsed);
+  if (opts.help) {
+    print(stdout, cli::help_text());
+    return cli::exit_ok;
+  }
+  if (opts.version) {
+    print(stdout, cli::version_text());
+    return cli::exit_ok;
+  }
+
+  auto loaded = load_config(opts);
+  if (auto* code = std::get_if<int>(&loaded)) return *code;
+  const auto& cfg = std::get<config::config>(loaded);
+  if (opts.config_check) {
+    print(stdout, cfg.file.empty() ? std::string("config OK (no file: defaults)\n")
+                                   : fmt::format("config OK: {}\n", cfg.file));
+    return cli::exit_ok;
+  }
+
+  log::set_level(cfg.log.level);
+  // Block the stop signals before any thread starts, so every thread inherits the mask and
+  // only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client closing its socket mid-write must not kill the agent.
+  signal(SIGPIPE, SIG_IGN);
+
+  log::info("starting", {{"version", build::version},
+                         {"revision", build::revision},
+                         {"config_file", cfg.file.empty() ? std::string("none") : cfg.file}});
+  return serve(cfg, stop_signals);
+}
+
+}  // namespace wgwatch

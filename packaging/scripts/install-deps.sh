@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs what wgwatch needs from Debian 12's archive, without recommends
+# (wireguard-tools recommends a whole kernel image).
+#   install-deps.sh          build and run, demo lab included: compiler, libraries,
+#                            wireguard-go, wireguard-tools, iproute2, ping, curl
+#   install-deps.sh --test   also what the test suite and packaging check drive: GoogleTest,
+#                            nftables, promtool, dpkg-dev (cpack's shlibdeps)
+set -eu
+
+build_packages="ca-certificates cmake g++ make pkg-config git
+  libboost1.81-dev prometheus-cpp-dev libmnl-dev libfmt-dev libtomlplusplus-dev
+  libssl-dev zlib1g-dev libdeflate-dev
+  wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl"
+test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file"
+
+case "${1:-}" in
+    "") packages=$build_packages ;;
+    --test) packages="$build_packages $test_packages" ;;
+    *) echo "usage: install-deps.sh [--test]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# README command 2: the whole test suite, as CI runs it.
+#   1. test dependencies (install-deps.sh --test)
+#   2. build-sanitize/: Debug + ASan/UBSan + -Werror; ctest -L 'unit|netns|loopback'
+#   3. build/: RelWithDebInfo + -Werror
+#   4. build/: ctest -LE bench (the .deb is the packaging.deb test), last, so the output ends
+#      with ctest's summary
+# Exits non-zero on the first failing step. CI=true: no colour, failure output always shown.
+# Extra arguments go to both ctest runs (e.g. -R uapi, or -j2).
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo_root"
+jobs=$(nproc)
+
+if [ "${CI:-false}" = true ]; then
+    export NO_COLOR=1 CLICOLOR=0 CLICOLOR_FORCE=0 GTEST_COLOR=no CMAKE_COLOR_DIAGNOSTICS=OFF
+    color=OFF
+else
+    color=ON
+fi
+# Failures print their output either way: a red summary alone helps nobody.
+export CTEST_OUTPUT_ON_FAILURE=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+packaging/scripts/install-deps.sh --test
+
+step "sanitizer build (build-sanitize: Debug, ASan+UBSan, -Werror)"
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWGWATCH_SANITIZE=ON -DWGWATCH_WERROR=ON \
+    -DWGWATCH_BUILD_TESTS=ON -DCMAKE_COLOR_DIAGNOSTICS="$color"
+cmake --build build-sanitize -j"$jobs"
+
+step "sanitizer tests: unit, loopback, netns"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir build-sanitize --output-on-failure --no-tests=error -L 'unit|netns|loopback' "$@"
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+step "main build (build: RelWithDebInfo, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWGWATCH_SANITIZE=OFF -DWGWATCH_WERROR=ON \
+    -DWGWATCH_BUILD_TESTS=ON -DCMAKE_COLOR_DIAGNOSTICS="$color"
+cmake --build build -j"$jobs"
+
+# The .deb is checked by the `packaging.deb` test (label packaging) in this last run.
+step "tests: everything but bench (unit, loopback, netns, packaging)"
+ctest --test-dir build --output-on-failure --no-tests=error -LE bench "$@"

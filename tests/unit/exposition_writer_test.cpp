@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// exposition_writer: text format 0.0.4 layout, label escaping, number formatting.
+#include "metrics/exposition_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace wgwatch::metrics {
+namespace {
+
+std::string one_sample(double v) {
+  std::string body;
+  exposition_writer(body).sample("m").value(v);
+  return body;
+}
+
+TEST(exposition_writer_test, writes_help_type_and_samples) {
+  std::string body;
+  exposition_writer w(body);
+  w.family("wireguard_device_peers", "Peers configured on the device.", metric_type::gauge);
+  w.sample("wireguard_device_peers").label("device", "wg0").value(std::uint64_t{3});
+  w.sample("wireguard_device_peers").label("device", "wg1").value(std::uint64_t{0});
+  w.family("requests_total", "Requests.", metric_type::counter);
+  w.sample("requests_total").value(std::int64_t{-1});
+  EXPECT_EQ(body,
+            "# HELP wireguard_device_peers Peers configured on the device.\n"
+            "# TYPE wireguard_device_peers gauge\n"
+            "wireguard_device_peers{device=\"wg0\"} 3\n"
+            "wireguard_device_peers{device=\"wg1\"} 0\n"
+            "# HELP requests_total Requests.\n"
+            "# TYPE requests_total counter\n"
+            "requests_total -1\n");
+  EXPECT_EQ(&w.buffer(), &body);
+}
+
+TEST(exposition_writer_test, appends_to_existing_text) {
+  std::string body = "existing\n";
+  exposition_writer(body).sample("m").label("a", "1").label("b", "2").value(1.0);
+  EXPECT_EQ(body, "existing\nm{a=\"1\",b=\"2\"} 1\n");
+}
+
+TEST(exposition_writer_test, escapes_label_values) {
+  std::string body;
+  exposition_writer(body).sample("m").label("v", "a\\b\"c\nd").value(1.0);
+  EXPECT_EQ(body, "m{v=\"a\\\\b\\\"c\\nd\"} 1\n");
+  std::string out;
+  append_escaped(out, "plain");
+  append_escaped(out, "");
+  append_escaped(out, "\\\\");
+  append_escaped(out, "tab\tstays");
+  EXPECT_EQ(out, "plain\\\\\\\\tab\tstays");
+}
+
+TEST(exposition_writer_test, help_escapes_backslash_and_newline_but_not_quotes) {
+  std::string body;
+  exposition_writer(body).family("m", "a \"quoted\" \\ two\nlines", metric_type::gauge);
+  EXPECT_EQ(body, "# HELP m a \"quoted\" \\\\ two\\nlines\n# TYPE m gauge\n");
+}
+
+TEST(exposition_writer_test, formats_floats) {
+  EXPECT_EQ(one_sample(0.0), "m 0\n");
+  EXPECT_EQ(one_sample(1.0), "m 1\n");
+  EXPECT_EQ(one_sample(-3.0), "m -3\n");
+  EXPECT_EQ(one_sample(0.5), "m 0.5\n");
+  EXPECT_EQ(one_sample(1795637061.928142), "m 1795637061.928142\n");
+  EXPECT_EQ(one_sample(1e21), "m 1e+21\n");
+  EXPECT_EQ(one_sample(0.1), "m 0.1\n");  // shortest round-trip form
+  EXPECT_EQ(one_sample(std::numeric_limits<double>::infinity()), "m +Inf\n");
+  EXPECT_EQ(one_sample(-std::numeric_limits<double>::infinity()), "m -Inf\n");
+  EXPECT_EQ(one_sample(std::nan("")), "m NaN\n");
+}
+
+TEST(exposition_writer_test, formats_integers_exactly) {
+  std::string body;
+  exposition_writer w(body);
+  w.sample("u").value(std::numeric_limits<std::uint64_t>::max());
+  w.sample("i").value(std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(body, "u 18446744073709551615\ni -9223372036854775808\n");
+}
+
+TEST(exposition_writer_test, raw_labels_combine_with_labels) {
+  std::string prefix;
+  append_label(prefix, "device", "wg\"0");
+  append_label(prefix, "public_key", "k=");
+  EXPECT_EQ(prefix, "device=\"wg\\\"0\",public_key=\"k=\"");
+
+  std::string body;
+  exposition_writer w(body);
+  w.sample("a").raw_labels(prefix).value(1.0);
+  w.sample("b").raw_labels(prefix).label("x", "y").value(1.0);
+  w.sample("c").label("x", "y").raw_labels(prefix).value(1.0);
+  w.sample("d").raw_labels("").value(1.0);  // empty: no braces
+  EXPECT_EQ(body,
+            "a{device=\"wg\\\"0\",public_key=\"k=\"} 1\n"
+            "b{device=\"wg\\\"0\",public_key=\"k=\",x=\"y\"} 1\n"
+            "c{x=\"y\",device=\"wg\\\"0\",public_key=\"k=\"} 1\n"
+            "d 1\n");
+}
+
+TEST(exposition_writer_test, append_label_starts_after_an_open_brace) {
+  std::string s = "{";
+  append_label(s, "a", "1");
+  append_label(s, "b", "2");
+  EXPECT_EQ(s, "{a=\"1\",b=\"2\"");
+}
+
+}  // namespace
+}  // namespace wgwatch::metrics
