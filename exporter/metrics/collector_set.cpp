@@ -68,6 +68,7 @@ std::string collector_set::render() {
   }
   body += prometheus::TextSerializer().Serialize(registry_->Collect());
   last_size_ = body.size();
+  log::debug("scrape rendered", {{"bytes", std::to_string(body.size())}});
   return body;
 }
 

@@ -193,9 +193,17 @@ result<void> wireguard_collector::collect(exposition_writer& out) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   for (const auto& name : names) {
+    const auto started = std::chrono::steady_clock::now();
     auto dev = source_.get_device(name);
     snap.reads.push_back({name, dev.has_value()});
     if (dev) {
+      if (log::enabled(log::level::debug)) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        log::debug("device read", {{"device", name},
+                                   {"backend", wg::to_string(dev->kind)},
+                                   {"peers", std::to_string(dev->peers.size())},
+                                   {"seconds", std::to_string(took.count())}});
+      }
       snap.devices.push_back(std::move(*dev));
       continue;
     }

@@ -43,23 +43,14 @@ struct dir_closer {
 // Far beyond any real device (10,000 peers take about 4 MB); a daemon sending more is broken.
 constexpr std::size_t max_reply_size = 64 << 20;
 
-// The reply carries the private and preshared keys in hex: every buffer it ever occupied is
-// wiped before being freed, including the ones left behind by growing.
-struct wiping_buffer {
-  std::string data;
-
-  wiping_buffer() = default;
-  wiping_buffer(const wiping_buffer&) = delete;
-  wiping_buffer& operator=(const wiping_buffer&) = delete;
-  ~wiping_buffer() { wipe(data.data(), data.size()); }
-
-  void grow(std::size_t used, std::size_t size) {
-    std::string bigger(size, '\0');
-    std::memcpy(bigger.data(), data.data(), used);
-    data.swap(bigger);
-    wipe(bigger.data(), bigger.size());
-  }
-};
+// Grows `buffer` to `size`, keeping its first `used` bytes and wiping the storage it leaves:
+// the reply carries the private and preshared keys in hex.
+void grow_wiping(std::string& buffer, std::size_t used, std::size_t size) {
+  std::string bigger(size, '\0');
+  std::memcpy(bigger.data(), buffer.data(), used);
+  buffer.swap(bigger);
+  wipe(bigger.data(), bigger.size());
+}
 
 // Waits until `fd` is readable or `deadline` passes (errc::timed_out).
 result<void> wait_readable(int fd, std::chrono::steady_clock::time_point deadline) {
@@ -130,7 +121,7 @@ result<std::vector<std::string>> uapi_source::list_devices() {
   return names;
 }
 
-result<std::string> uapi_source::read_reply(std::string_view name) const {
+result<std::size_t> uapi_source::read_reply_into(std::string_view name, std::string& buffer) const {
   auto fd = connect_socket(name);
   if (!fd) return fd.error();
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
@@ -139,18 +130,16 @@ result<std::string> uapi_source::read_reply(std::string_view name) const {
       static_cast<ssize_t>(request.size())) {
     return io_error();
   }
-  wiping_buffer reply;
   std::size_t used = 0;
   // A reply ends with "errno=N\n\n"; the daemon keeps the connection open for more requests.
-  while (used < 2 || reply.data[used - 1] != '\n' || reply.data[used - 2] != '\n') {
-    if (reply.data.size() - used < 16384) {
-      if (reply.data.size() >= max_reply_size) return make_error_code(errc::protocol_error);
-      reply.grow(used, reply.data.empty() ? 65536 : reply.data.size() * 2);
+  while (used < 2 || buffer[used - 1] != '\n' || buffer[used - 2] != '\n') {
+    if (buffer.size() - used < 16384) {
+      if (buffer.size() >= max_reply_size) return make_error_code(errc::protocol_error);
+      grow_wiping(buffer, used, buffer.empty() ? 65536 : buffer.size() * 2);
     }
     // One deadline for the whole reply: a daemon trickling bytes must not stall the scrape.
     if (auto ready = wait_readable(fd->get(), deadline); !ready) return ready.error();
-    const ssize_t n =
-        ::recv(fd->get(), reply.data.data() + used, reply.data.size() - used, MSG_DONTWAIT);
+    const ssize_t n = ::recv(fd->get(), buffer.data() + used, buffer.size() - used, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       return from_errno();
@@ -158,16 +147,28 @@ result<std::string> uapi_source::read_reply(std::string_view name) const {
     if (n == 0) break;  // closed early: the parser reports the truncation
     used += static_cast<std::size_t>(n);
   }
-  reply.data.resize(used);
+  return used;
+}
+
+result<std::string> uapi_source::read_reply(std::string_view name) const {
+  wiping_buffer reply;
+  auto used = read_reply_into(name, reply.data);
+  if (!used) return used.error();
+  reply.data.resize(*used);
   return std::move(reply.data);
 }
 
 result<device> uapi_source::get_device(std::string_view name) {
-  auto reply = read_reply(name);
-  if (!reply) return reply.error();
-  auto dev = parse_uapi(*reply, std::chrono::system_clock::now());
-  // The reply holds the private key and preshared keys in hex: do not leave them in freed memory.
-  wipe(reply->data(), reply->size());
+  // The buffer is kept between scrapes (wiped after each), so a large device is read without
+  // reallocating and page-faulting a fresh buffer every time.
+  auto used = read_reply_into(name, buffer_.data);
+  if (!used) {
+    wipe(buffer_.data.data(), buffer_.data.size());
+    return used.error();
+  }
+  auto dev = parse_uapi(std::string_view(buffer_.data.data(), *used), std::chrono::system_clock::now());
+  // The reply holds the private key and preshared keys in hex: do not leave them in memory.
+  wipe(buffer_.data.data(), *used);
   if (!dev) return dev.error();
   dev->name = std::string(name);
   dev->kind = backend::userspace;

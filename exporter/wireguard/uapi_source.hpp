@@ -6,9 +6,20 @@
 #include <string>
 
 #include "util/unique_fd.hpp"
+#include "wireguard/key.hpp"
 #include "wireguard/source.hpp"
 
 namespace wgwatch::wg {
+
+/// A string that is wiped when destroyed (it held secrets).
+struct wiping_buffer {
+  std::string data;
+
+  wiping_buffer() = default;
+  wiping_buffer(const wiping_buffer&) = delete;
+  wiping_buffer& operator=(const wiping_buffer&) = delete;
+  ~wiping_buffer() { wipe(data.data(), data.size()); }
+};
 
 /// Reads userspace devices over their UAPI sockets with "get=1".
 class uapi_source final : public source {
@@ -35,9 +46,13 @@ class uapi_source final : public source {
 
  private:
   result<unique_fd> connect_socket(std::string_view name) const;
+  /// Reads the "get=1" reply into `buffer` (grown as needed, old storage wiped); returns its
+  /// length.
+  result<std::size_t> read_reply_into(std::string_view name, std::string& buffer) const;
 
   std::string socket_dir_;
   std::chrono::milliseconds timeout_;
+  wiping_buffer buffer_;  // get_device()'s reply buffer, kept between reads, wiped after each
 };
 
 }  // namespace wgwatch::wg
