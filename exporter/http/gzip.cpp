@@ -60,14 +60,21 @@ std::string gzip_compress(std::string_view data, int level) {
     if (!compressor) throw std::runtime_error("libdeflate_alloc_compressor failed");
     compressor_level = level;
   }
+  // A scrape compresses to about 30 %: try half the input's size first, so a large body does
+  // not hold a second buffer of its own size while it is compressed; fall back to the
+  // worst-case bound (incompressible or tiny input).
   std::string out;
-  out.resize(libdeflate_gzip_compress_bound(compressor.get(), data.size()));
-  // The bound guarantees the output fits: 0 (no space) cannot happen.
-  const std::size_t n = libdeflate_gzip_compress(compressor.get(), data.data(), data.size(),
-                                                 out.data(), out.size());
-  if (n == 0) throw std::runtime_error("libdeflate_gzip_compress: output bound too small");
-  out.resize(n);
-  return out;
+  const std::size_t bound = libdeflate_gzip_compress_bound(compressor.get(), data.size());
+  for (const std::size_t capacity : {std::min(bound, data.size() / 2 + 4096), bound}) {
+    out.resize(capacity);
+    const std::size_t n = libdeflate_gzip_compress(compressor.get(), data.data(), data.size(),
+                                                   out.data(), out.size());
+    if (n != 0) {
+      out.resize(n);
+      return out;
+    }
+  }
+  throw std::runtime_error("libdeflate_gzip_compress: output bound too small");
 }
 
 std::optional<std::string> gzip_decompress(std::string_view data) {

@@ -159,16 +159,14 @@ result<std::string> uapi_source::read_reply(std::string_view name) const {
 }
 
 result<device> uapi_source::get_device(std::string_view name) {
-  // The buffer is kept between scrapes (wiped after each), so a large device is read without
-  // reallocating and page-faulting a fresh buffer every time.
-  auto used = read_reply_into(name, buffer_.data);
-  if (!used) {
-    wipe(buffer_.data.data(), buffer_.data.size());
-    return used.error();
-  }
-  auto dev = parse_uapi(std::string_view(buffer_.data.data(), *used), std::chrono::system_clock::now());
-  // The reply holds the private key and preshared keys in hex: do not leave them in memory.
-  wipe(buffer_.data.data(), *used);
+  // Sized from the previous reply, so a large device is read without growing the buffer;
+  // freed (wiped) after the parse, so no copy of the reply outlives the read.
+  wiping_buffer reply;
+  reply.data.resize(last_reply_size_ + last_reply_size_ / 8 + 65536);
+  auto used = read_reply_into(name, reply.data);
+  if (!used) return used.error();
+  last_reply_size_ = *used;
+  auto dev = parse_uapi(std::string_view(reply.data.data(), *used), std::chrono::system_clock::now());
   if (!dev) return dev.error();
   dev->name = std::string(name);
   dev->kind = backend::userspace;

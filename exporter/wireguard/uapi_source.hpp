@@ -52,7 +52,7 @@ class uapi_source final : public source {
 
   std::string socket_dir_;
   std::chrono::milliseconds timeout_;
-  wiping_buffer buffer_;  // get_device()'s reply buffer, kept between reads, wiped after each
+  std::size_t last_reply_size_ = 0;  // sizes the next reply buffer
 };
 
 }  // namespace wgwatch::wg
