@@ -101,7 +101,11 @@ result<unique_fd> uapi_source::connect_socket(std::string_view name) const {
 }
 
 bool uapi_source::has_live_socket(std::string_view name) const {
-  return connect_socket(name).has_value();
+  // Only "no socket" and "stale socket" (device_not_found) mean no device. Anything else,
+  // EACCES above all (the agent lacks CAP_DAC_OVERRIDE), is a device we fail to read: it
+  // must show up as a failed read with its reason, not vanish from the scrape.
+  auto fd = connect_socket(name);
+  return fd.has_value() || fd.error() != errc::device_not_found;
 }
 
 result<std::vector<std::string>> uapi_source::list_devices() {

@@ -36,7 +36,9 @@ class uapi_source final : public source {
 
   std::string_view backend_name() const noexcept override { return "userspace"; }
 
-  /// True if `<socket_dir>/<name>.sock` accepts a connection.
+  /// True if `<socket_dir>/<name>.sock` is a socket that is not stale: it accepts a
+  /// connection, or refuses it for another reason than "nobody listens" (EACCES, ...), in
+  /// which case reading the device reports that reason.
   bool has_live_socket(std::string_view name) const;
 
   /// The raw "get=1" reply of one device (the parser's input; used by benchmarks). It holds

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -190,6 +191,32 @@ TEST_F(uapi_source_test, lists_live_sockets_only) {
   EXPECT_TRUE(std::filesystem::exists(path("stale0.sock")));  // skipped, not unlinked
   EXPECT_TRUE(src.has_live_socket("wg0"));
   EXPECT_FALSE(src.has_live_socket("stale0"));
+}
+
+// Without permission on the socket (an agent lacking CAP_DAC_OVERRIDE) a device must not
+// vanish: it is listed, and reading it fails with EACCES, which the collector reports.
+TEST_F(uapi_source_test, socket_without_permission_is_listed_and_fails_with_eacces) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
+  fake_uapi_server server(path("wg0.sock"), replies("errno=0\n\n"));
+  ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(path("wg0.sock").c_str(), 0700), 0);  // as wireguard-go creates it
+
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child only reports through its exit status: no gtest in a forked process.
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    auto src = uapi_source(dir_, timeout);
+    auto names = src.list_devices();
+    if (!names || names->size() != 1 || names->front() != "wg0") ::_exit(11);
+    auto dev = src.get_device("wg0");
+    if (dev || dev.error() != boost::system::errc::permission_denied) ::_exit(12);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot drop privileges, 11: not listed, 12: not EACCES";
 }
 
 TEST_F(uapi_source_test, stale_and_non_socket_files_are_device_not_found) {
