@@ -31,7 +31,6 @@ class collector_set {
   // The agent's counters live in a prometheus-cpp registry: small, and updated outside scrapes.
   std::shared_ptr<prometheus::Registry> registry_;
   std::vector<prometheus::Counter*> errors_;  // wgwatch_scrape_errors_total, per collector
-  std::size_t last_size_ = 0;
 };
 
 }  // namespace wgwatch::metrics

@@ -158,6 +158,20 @@ void write_peer_families(const wireguard_snapshot& snap, const wireguard_options
   });
 }
 
+// Grows the body once to about what this snapshot will need, instead of doubling its way
+// there (a 50,000-peer body is 38 MB: doubling would briefly hold 96 MB).
+void reserve_for(const wireguard_snapshot& snap, std::string& body) {
+  // Measured: about 610 bytes per peer over the peer families, 150 per allowed IP.
+  constexpr std::size_t per_peer = 640;
+  constexpr std::size_t per_allowed_ip = 160;
+  std::size_t need = body.size() + 64 * 1024;
+  for (const auto& d : snap.devices) {
+    need += d.peers.size() * per_peer;
+    for (const auto& p : d.peers) need += p.allowed_ips.size() * per_allowed_ip;
+  }
+  if (need > body.capacity()) body.reserve(need);
+}
+
 }  // namespace
 
 void build_wireguard_families(const wireguard_snapshot& snap, const wireguard_options& opts,
@@ -213,6 +227,7 @@ result<void> wireguard_collector::collect(exposition_writer& out) {
     if (!first_error) first_error = dev.error();
   }
   snap.now = std::chrono::system_clock::now();
+  reserve_for(snap, out.buffer());
   build_wireguard_families(snap, opts_, out);
   if (first_error) return first_error;
   return {};

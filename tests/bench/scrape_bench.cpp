@@ -194,11 +194,8 @@ cost run_scrape(const agent_process& agent, pid_t daemon, bool gzip) {
   return c;
 }
 
-/// Median and maximum of each figure over `n` runs of `fn`.
-template <class Fn>
-std::pair<cost, cost> measure(int n, Fn&& fn) {
-  std::vector<cost> runs;
-  for (int i = 0; i < n; ++i) runs.push_back(fn());
+/// Median and maximum of each figure over the runs.
+std::pair<cost, cost> summarize(const std::vector<cost>& runs) {
   const auto pick = [&](double cost::*field) {
     std::vector<double> v;
     for (const auto& r : runs) v.push_back(r.*field);
@@ -282,10 +279,19 @@ TEST(scrape_bench, agent_against_wg_show_dump_and_raw_uapi) {
     ASSERT_EQ(find_samples(parsed, "wireguard_peer_receive_bytes_total").size(),
               static_cast<std::size_t>(peers));
 
-    const auto dump = measure(repeat, [&] { return run_wg_dump(daemon.pid()); });
-    const auto raw = measure(repeat, [&] { return run_raw_uapi(daemon.pid()); });
-    const auto plain = measure(repeat, [&] { return run_scrape(agent, daemon.pid(), false); });
-    const auto gzip = measure(repeat, [&] { return run_scrape(agent, daemon.pid(), true); });
+    // Interleaved, round by round, so that whatever else the machine does weighs on every
+    // contender alike.
+    std::vector<cost> dump_runs, raw_runs, plain_runs, gzip_runs;
+    for (int i = 0; i < repeat; ++i) {
+      dump_runs.push_back(run_wg_dump(daemon.pid()));
+      raw_runs.push_back(run_raw_uapi(daemon.pid()));
+      plain_runs.push_back(run_scrape(agent, daemon.pid(), false));
+      gzip_runs.push_back(run_scrape(agent, daemon.pid(), true));
+    }
+    const auto dump = summarize(dump_runs);
+    const auto raw = summarize(raw_runs);
+    const auto plain = summarize(plain_runs);
+    const auto gzip = summarize(gzip_runs);
     const auto [rss, hwm] = process_rss_kib(agent.pid());
 
     std::printf("\n%d peers\n  %-28s %9s %9s %9s %11s %10s %12s\n", peers, "", "wall p50", "wall max",
