@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// gzip with libdeflate (about 3x zlib's speed at level 1, and a smaller body); inflate with
+// gzip with ISA-L's igzip (7 times zlib's speed at level 1 for the same size); inflate with
 // zlib, an independent implementation, for tests and tools; Accept-Encoding parsing.
 #include "http/gzip.hpp"
 
-#include <libdeflate.h>
+#include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
-#include <memory>
+#include <cstdint>
+#include <vector>
 
 #include <cctype>
 #include <stdexcept>
@@ -48,33 +49,37 @@ bool has_zero_q(std::string_view params) noexcept {
 }  // namespace
 
 std::string gzip_compress(std::string_view data, int level) {
-  // One compressor per thread and level, kept: allocating one costs more than compressing a
-  // small body.
-  struct compressor_deleter {
-    void operator()(libdeflate_compressor* c) const noexcept { libdeflate_free_compressor(c); }
-  };
-  thread_local std::unique_ptr<libdeflate_compressor, compressor_deleter> compressor;
-  thread_local int compressor_level = 0;
-  if (!compressor || compressor_level != level) {
-    compressor.reset(libdeflate_alloc_compressor(level));
-    if (!compressor) throw std::runtime_error("libdeflate_alloc_compressor failed");
-    compressor_level = level;
+  if (level < 0 || level > 3) throw std::invalid_argument("gzip level must be 0-3 (ISA-L)");
+  static constexpr std::size_t level_buffer_sizes[] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
+                                                       ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
+  // The level's working memory, kept per thread: allocating it per body costs more than
+  // compressing a small one.
+  thread_local std::vector<std::uint8_t> level_buffer;
+  level_buffer.resize(level_buffer_sizes[level]);
+
+  isal_zstream stream;
+  isal_deflate_init(&stream);
+  stream.level = static_cast<std::uint32_t>(level);
+  stream.level_buf = level_buffer.data();
+  stream.level_buf_size = static_cast<std::uint32_t>(level_buffer.size());
+  stream.gzip_flag = IGZIP_GZIP;
+  stream.flush = NO_FLUSH;
+  stream.end_of_stream = 1;
+  stream.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<std::uint32_t>(data.size());
+
+  // A scrape compresses to about 30 %: start at half the input's size, so a large body does
+  // not hold a second buffer of its own size while it is compressed, and grow if needed.
+  std::string out(data.size() / 2 + 4096, '\0');
+  for (;;) {
+    stream.next_out = reinterpret_cast<std::uint8_t*>(out.data()) + stream.total_out;
+    stream.avail_out = static_cast<std::uint32_t>(out.size() - stream.total_out);
+    if (isal_deflate(&stream) != COMP_OK) throw std::runtime_error("isal_deflate failed");
+    if (stream.internal_state.state == ZSTATE_END) break;
+    out.resize(out.size() * 2);
   }
-  // A scrape compresses to about 30 %: try half the input's size first, so a large body does
-  // not hold a second buffer of its own size while it is compressed; fall back to the
-  // worst-case bound (incompressible or tiny input).
-  std::string out;
-  const std::size_t bound = libdeflate_gzip_compress_bound(compressor.get(), data.size());
-  for (const std::size_t capacity : {std::min(bound, data.size() / 2 + 4096), bound}) {
-    out.resize(capacity);
-    const std::size_t n = libdeflate_gzip_compress(compressor.get(), data.data(), data.size(),
-                                                   out.data(), out.size());
-    if (n != 0) {
-      out.resize(n);
-      return out;
-    }
-  }
-  throw std::runtime_error("libdeflate_gzip_compress: output bound too small");
+  out.resize(stream.total_out);
+  return out;
 }
 
 std::optional<std::string> gzip_decompress(std::string_view data) {

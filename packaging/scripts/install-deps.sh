@@ -10,7 +10,7 @@ set -eu
 
 build_packages="ca-certificates cmake g++ make pkg-config git
   libboost1.81-dev prometheus-cpp-dev libmnl-dev libfmt-dev libtomlplusplus-dev
-  libssl-dev zlib1g-dev libdeflate-dev
+  libssl-dev zlib1g-dev libisal-dev
   wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl"
 test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file"
 
