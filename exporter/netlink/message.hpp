@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "netlink/attr.hpp"
+#include "util/error.hpp"
 
 namespace wgwatch::netlink {
 
@@ -45,6 +46,15 @@ result<void> for_each_message(bytes_view datagram, F&& f) {
                                                       datagram.size()));
   }
   return {};
+}
+
+/// The status word of an NLMSG_ERROR or NLMSG_DONE message (0 or -errno) as a result. A value
+/// that is no negated errno (positive, or beyond -4095, e.g. INT_MIN, whose negation
+/// overflows) is a protocol error, not an error code.
+inline result<void> status_to_result(int status) noexcept {
+  if (status == 0) return {};
+  if (status < 0 && status >= -4095) return from_errno(-status);
+  return make_error_code(errc::protocol_error);
 }
 
 /// True when the kernel flagged the message as part of an inconsistent dump: the object

@@ -43,8 +43,7 @@ result<step> dispatch(const message& m, std::uint32_t seq, std::uint32_t port, b
         if (m.header.nlmsg_type == NLMSG_DONE) return step::done;
         return make_error_code(errc::truncated_attribute);
       }
-      const int error = load<int>(m.payload);
-      if (error < 0) return from_errno(-error);
+      if (auto ack = status_to_result(load<int>(m.payload)); !ack) return ack.error();
       return step::done;
     }
     default: break;

@@ -193,9 +193,7 @@ result<void> dump_parser::on_message(const netlink::message& m) {
       if (m.payload.size() < sizeof(int)) {
         return m.header.nlmsg_type == NLMSG_DONE ? result<void>{} : truncated();
       }
-      const int error = netlink::load<int>(m.payload);
-      if (error < 0) return from_errno(-error);
-      return {};
+      return netlink::status_to_result(netlink::load<int>(m.payload));
     }
     case NLMSG_OVERRUN: return malformed();
     default: break;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 
 #include "netlink/attr.hpp"
 #include "netlink/message.hpp"
@@ -324,6 +325,14 @@ TEST(GenlParse, DumpInterruptedIsReported) {
 TEST(GenlParse, KernelErrorsAreErrnos) {
   EXPECT_EQ(parse_error({test::error_message(-ENODEV)}), from_errno(ENODEV));
   EXPECT_EQ(parse_error({test::done_message(-EPERM)}), from_errno(EPERM));
+}
+
+// Found by the fuzz corpus under UBSan: negating INT_MIN overflowed.
+TEST(GenlParse, StatusWordsThatAreNoErrnoAreProtocolErrors) {
+  EXPECT_EQ(parse_error({test::error_message(std::numeric_limits<int>::min())}),
+            make_error_code(errc::protocol_error));
+  EXPECT_EQ(parse_error({test::error_message(-5000)}), make_error_code(errc::protocol_error));
+  EXPECT_EQ(parse_error({test::done_message(7)}), make_error_code(errc::protocol_error));
 }
 
 TEST(GenlParse, EmptyDumpIsAProtocolError) {
