@@ -5,14 +5,16 @@
 #   install-deps.sh          build and run, demo lab included: compiler, libraries,
 #                            wireguard-go, wireguard-tools, iproute2, ping, curl
 #   install-deps.sh --test   also what the test suite and packaging check drive: GoogleTest,
-#                            nftables, promtool, dpkg-dev (cpack's shlibdeps)
+#                            nftables, promtool, dpkg-dev (cpack's shlibdeps), and QEMU, cpio
+#                            and kmod for the kernel tests' guest (tests/kernel/)
 set -eu
 
 build_packages="ca-certificates cmake g++ make pkg-config git
   libboost1.81-dev prometheus-cpp-dev libmnl-dev libfmt-dev libtomlplusplus-dev
   libssl-dev zlib1g-dev libisal-dev
   wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl"
-test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file"
+test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file
+  qemu-system-x86 cpio kmod"
 
 case "${1:-}" in
     "") packages=$build_packages ;;

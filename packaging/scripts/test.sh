@@ -4,8 +4,9 @@
 #   1. test dependencies (install-deps.sh --test)
 #   2. build-sanitize/: Debug + ASan/UBSan + -Werror; ctest -L 'unit|netns|loopback'
 #   3. build/: RelWithDebInfo + -Werror
-#   4. build/: ctest -LE bench (the .deb is the packaging.deb test), last, so the output ends
-#      with ctest's summary
+#   4. build/wgvm: the kernel tests' QEMU guest (tests/kernel/prepare-vm.sh)
+#   5. build/: ctest -LE bench (the .deb is the packaging.deb test; label kernel boots the
+#      guest), last, so the output ends with ctest's summary
 # Exits non-zero on the first failing step. CI=true: no colour, failure output always shown.
 # Extra arguments go to both ctest runs (e.g. -R uapi, or -j2).
 set -euo pipefail
@@ -44,6 +45,14 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWGWATCH_SANITIZE=OFF -DW
     -DWGWATCH_BUILD_TESTS=ON -DCMAKE_COLOR_DIAGNOSTICS="$color"
 cmake --build build -j"$jobs"
 
+# The kernel tests (label kernel) boot a QEMU guest with Debian's cloud kernel: fetch it and
+# busybox from Debian's archive (apt-get download) into build/wgvm. Without it they skip.
+step "kernel test guest (build/wgvm: Debian cloud kernel + busybox initramfs)"
+if ! tests/kernel/prepare-vm.sh build/wgvm; then
+    if [ "${CI:-false}" = true ]; then exit 1; fi
+    echo "test.sh: could not prepare the guest; the kernel tests will be skipped" >&2
+fi
+
 # The .deb is checked by the `packaging.deb` test (label packaging) in this last run.
-step "tests: everything but bench (unit, loopback, netns, packaging)"
+step "tests: everything but bench (unit, loopback, netns, kernel, packaging)"
 ctest --test-dir build --output-on-failure --no-tests=error -LE bench "$@"

@@ -4,75 +4,15 @@
 #include <boost/json/src.hpp>  // header-only Boost.JSON, compiled into this test only
 
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 #include "netns_lab.hpp"
+#include "support/wg_dump.hpp"
 
 WGWATCH_ISOLATED_TEST_PROGRAM();
 
 namespace wgwatch::test {
 namespace {
-
-struct dump_peer {
-  std::string endpoint;  // "" for "(none)"
-  std::set<std::string> allowed_ips;
-  std::string latest_handshake;
-  std::string rx_bytes;
-  std::string tx_bytes;
-  std::string keepalive;  // "0" for "off"
-
-  friend bool operator==(const dump_peer&, const dump_peer&) = default;
-};
-
-struct dump_device {
-  std::string public_key;
-  std::string listen_port;
-  std::map<std::string, dump_peer> peers;  // by public key
-
-  friend bool operator==(const dump_device&, const dump_device&) = default;
-};
-
-using dump = std::map<std::string, dump_device>;
-
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find(sep, start);
-    parts.emplace_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
-// `wg show all dump`, keeping only `devices` (the far side's sockets share the directory).
-dump read_dump(const std::set<std::string>& devices) {
-  dump d;
-  for (const auto& line : split(check_command({"wg", "show", "all", "dump"}), '\n')) {
-    if (line.empty()) continue;
-    const auto f = split(line, '\t');
-    if (!devices.contains(f[0])) continue;
-    if (f.size() == 5) {  // ifname private public port fwmark
-      d[f[0]].public_key = f[2];
-      d[f[0]].listen_port = f[3];
-    } else if (f.size() == 9) {  // ifname public psk endpoint allowed hs rx tx keepalive
-      dump_peer p;
-      p.endpoint = f[3] == "(none)" ? "" : f[3];
-      if (f[4] != "(none)") {
-        for (auto& a : split(f[4], ',')) p.allowed_ips.insert(a);
-      }
-      p.latest_handshake = f[5];
-      p.rx_bytes = f[6];
-      p.tx_bytes = f[7];
-      p.keepalive = f[8] == "off" ? "0" : f[8];
-      d[f[0]].peers[f[1]] = std::move(p);
-    } else {
-      ADD_FAILURE() << "unexpected dump line: " << line;
-    }
-  }
-  return d;
-}
 
 // The `ip -j -s link show` facts the link collector exports.
 struct link_facts {
@@ -183,67 +123,13 @@ TEST_F(netns_dump_equivalence_test, every_exported_value_equals_wg_show_dump) {
   const std::set<std::string> devices{"wg0", "wg1"};
 
   // Counters move (keepalives, rekeys): compare only a scrape that two equal dumps bracket.
-  dump expected;
-  std::string body;
-  std::time_t scraped_at = 0;
-  for (int attempt = 0;; ++attempt) {
-    ASSERT_LT(attempt, 50) << "wg show all dump never held still around a scrape";
-    const auto before = read_dump(devices);
-    scraped_at = std::time(nullptr);
-    const auto res = agent_->scrape();
-    ASSERT_EQ(res.status, 200u) << res.body;
-    const auto after = read_dump(devices);
-    if (before == after) {
-      expected = before;
-      body = res.body;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const auto scrape = scrape_between_equal_dumps(*agent_, devices);
+  auto expected = scrape.dump;
   ASSERT_EQ(expected.size(), 2u);
   ASSERT_EQ(expected["wg0"].peers.size(), 3u);
   ASSERT_EQ(expected["wg1"].peers.size(), 2u);
-  const auto e = parse_exposition(body);
-
-  for (const auto& [dev, d] : expected) {
-    SCOPED_TRACE("device " + dev);
-    const label_map by_dev{{"device", dev}};
-    EXPECT_TRUE(has_sample(e, "wireguard_device_info", {{"device", dev}, {"public_key", d.public_key}}, 1));
-    EXPECT_TRUE(has_sample(e, "wireguard_device_backend_info", {{"device", dev}, {"backend", "userspace"}}, 1));
-    EXPECT_EQ(sample_text(e, "wireguard_device_listen_port", by_dev), d.listen_port);
-    EXPECT_TRUE(has_sample(e, "wireguard_device_peers", by_dev, static_cast<double>(d.peers.size())));
-    EXPECT_TRUE(has_sample(e, "wgwatch_wireguard_read_success", by_dev, 1));
-    EXPECT_EQ(find_samples(e, "wireguard_peer_info", by_dev).size(), d.peers.size());
-
-    for (const auto& [key, p] : d.peers) {
-      SCOPED_TRACE("peer " + key);
-      const label_map by_peer{{"device", dev}, {"public_key", key}};
-      const auto info = find_samples(e, "wireguard_peer_info", by_peer);
-      ASSERT_EQ(info.size(), 1u);
-      EXPECT_EQ(info[0]->labels.at("endpoint"), p.endpoint);
-      std::set<std::string> allowed;
-      for (const auto* s : find_samples(e, "wireguard_peer_allowed_ips_info", by_peer)) {
-        const auto& a = s->labels.at("allowed_ips");
-        EXPECT_TRUE(allowed.insert(a).second) << "duplicate " << a;
-        EXPECT_EQ(s->labels.at("family"), a.find(':') == std::string::npos ? "IPv4" : "IPv6");
-        EXPECT_EQ(s->value, 1);
-      }
-      EXPECT_EQ(allowed, p.allowed_ips);
-      EXPECT_EQ(sample_text(e, "wireguard_peer_receive_bytes_total", by_peer), p.rx_bytes);
-      EXPECT_EQ(sample_text(e, "wireguard_peer_transmit_bytes_total", by_peer), p.tx_bytes);
-      EXPECT_EQ(sample_text(e, "wireguard_peer_last_handshake_seconds", by_peer), p.latest_handshake);
-      EXPECT_EQ(sample_text(e, "wireguard_peer_persistent_keepalive_interval_seconds", by_peer),
-                p.keepalive);
-      const auto age = find_samples(e, "wireguard_peer_last_handshake_age_seconds", by_peer);
-      if (p.latest_handshake == "0") {
-        EXPECT_TRUE(age.empty()) << "a peer that never handshaked has no age series";
-      } else {
-        ASSERT_EQ(age.size(), 1u);
-        const double expected_age = static_cast<double>(scraped_at - std::stoll(p.latest_handshake));
-        EXPECT_NEAR(age[0]->value, expected_age, 2.0);
-      }
-    }
-  }
+  const auto e = parse_exposition(scrape.body);
+  expect_exposition_matches_dump(e, expected, "userspace", scrape.scraped_at);
 
   // The lab's intended shapes, so the comparison above covered each of them.
   const auto& wg0 = expected["wg0"];
