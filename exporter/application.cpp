@@ -10,9 +10,11 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
 #include "cli.hpp"
@@ -23,7 +25,11 @@
 #include "metrics/build_info_collector.hpp"
 #include "metrics/collector_set.hpp"
 #include "metrics/link_collector.hpp"
+#include "metrics/probe_collector.hpp"
+#include "metrics/tunnel_collector.hpp"
 #include "metrics/wireguard_collector.hpp"
+#include "probes/result_store.hpp"
+#include "probes/scheduler.hpp"
 #include "util/log.hpp"
 #include "version.hpp"
 #include "wireguard/composite_source.hpp"
@@ -58,6 +64,38 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
 }
 
+/// The link collector's watch list. With wireguard.interfaces configured, those plus every
+/// tunnel interface. Without, the collector lists WireGuard devices at each scrape, so the
+/// tunnel interfaces are added to that listing (a missing tunnel interface is still reported
+/// as missing, and other WireGuard devices are not lost); `extra_names` gets them.
+std::vector<std::string> link_watch_list(const config::config& cfg,
+                                         std::vector<std::string>& extra_names) {
+  for (const auto& t : cfg.tunnels) extra_names.push_back(t.interface);
+  if (cfg.wireguard.interfaces.empty()) return {};
+  auto names = cfg.wireguard.interfaces;
+  names.insert(names.end(), extra_names.begin(), extra_names.end());
+  extra_names.clear();
+  return names;  // link_collector sorts and deduplicates
+}
+
+/// Registers every tunnel's probes with the scheduler; returns how many.
+std::size_t add_probes(const config::config& cfg, boost::asio::io_context& io,
+                       probe::result_store& store, probe::scheduler& sched) {
+  std::size_t count = 0;
+  for (const auto& t : cfg.tunnels) {
+    store.add_tunnel(t.interface, {t.health.window, t.health.down_below, t.health.up_at,
+                                   t.health.min_rounds});
+    for (const auto& spec : t.probes) {
+      auto p = probe::make_probe(io.get_executor(), spec,
+                                 {t.interface, spec.source_address, t.fwmark});
+      if (!p) continue;
+      sched.add(t.interface, std::move(p));
+      ++count;
+    }
+  }
+  return count;
+}
+
 /// The agent proper: backends, collectors, server, until a signal arrives.
 int serve(const config::config& cfg, const sigset_t& stop_signals) {
   const auto timeout = cfg.wireguard.read_timeout;
@@ -65,6 +103,13 @@ int serve(const config::config& cfg, const sigset_t& stop_signals) {
   wg::composite_source source(std::make_unique<wg::genl_source>(timeout),
                               std::make_unique<wg::uapi_source>(cfg.wireguard.socket_dir, timeout),
                               read_links);
+
+  // Probes run on their own io_context and thread; scrapes read the store.
+  const bool probing = cfg.collectors.probes && !cfg.tunnels.empty();
+  probe::result_store store;
+  boost::asio::io_context probe_io(1);
+  probe::scheduler scheduler(probe_io.get_executor(), store);
+  const std::size_t probe_count = probing ? add_probes(cfg, probe_io, store, scheduler) : 0;
 
   std::vector<std::unique_ptr<metrics::collector>> collectors;
   collectors.push_back(std::make_unique<metrics::build_info_collector>());
@@ -76,8 +121,21 @@ int serve(const config::config& cfg, const sigset_t& stop_signals) {
     collectors.push_back(std::make_unique<metrics::wireguard_collector>(source, std::move(wopts)));
   }
   if (cfg.collectors.link) {
-    collectors.push_back(std::make_unique<metrics::link_collector>(
-        read_links, [&source] { return source.list_devices(); }, cfg.wireguard.interfaces));
+    std::vector<std::string> tunnel_names;
+    auto watched = link_watch_list(cfg, tunnel_names);
+    auto list = [&source, tunnel_names]() -> result<std::vector<std::string>> {
+      auto names = source.list_devices();
+      if (names) names->insert(names->end(), tunnel_names.begin(), tunnel_names.end());
+      return names;
+    };
+    collectors.push_back(
+        std::make_unique<metrics::link_collector>(read_links, std::move(list), std::move(watched)));
+  }
+  if (probing) {
+    collectors.push_back(std::make_unique<metrics::probe_collector>(store));
+    collectors.push_back(std::make_unique<metrics::tunnel_collector>(
+        cfg.tunnels, read_links, [&source](std::string_view name) { return source.get_device(name); },
+        store));
   }
   metrics::collector_set set(std::move(collectors));
 
@@ -90,11 +148,29 @@ int serve(const config::config& cfg, const sigset_t& stop_signals) {
   }
   log::info("listening", {{"address", endpoint_text(*bound)}, {"telemetry_path", cfg.web.telemetry_path}});
 
+  std::thread probe_thread;
+  if (probing) {
+    scheduler.start();
+    probe_thread = std::thread([&probe_io] {
+      try {
+        probe_io.run();
+      } catch (const std::exception& e) {
+        log::error("probe loop failed", {{"err", e.what()}});
+      }
+    });
+    log::info("probes started", {{"tunnels", std::to_string(cfg.tunnels.size())},
+                                 {"probes", std::to_string(probe_count)}});
+  }
+
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) != 0) {
   }
   log::info("shutting down", {{"signal", sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"}});
   server.stop();
+  if (probe_thread.joinable()) {
+    scheduler.stop();  // the loop's run() returns once every probe coroutine has ended
+    probe_thread.join();
+  }
   return cli::exit_ok;
 }
 

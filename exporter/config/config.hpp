@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/defaults.hpp"
+#include "config/tunnel.hpp"
 #include "util/log.hpp"
 #include "wireguard/key.hpp"
 
@@ -51,6 +52,7 @@ struct peer_name {
 struct collectors_config {
   bool wireguard = true;
   bool link = true;
+  bool probes = true;  ///< probe and tunnel families (only when tunnels are configured)
 };
 
 struct config {
@@ -61,6 +63,7 @@ struct config {
   wireguard_config wireguard;
   std::vector<peer_name> peers;
   collectors_config collectors;
+  std::vector<tunnel_config> tunnels;
 };
 
 }  // namespace wgwatch::config

@@ -25,4 +25,19 @@ inline constexpr std::string_view socket_dir = "/var/run/wireguard";
 inline constexpr std::chrono::seconds recent_handshake_window = 180s;
 inline constexpr std::chrono::milliseconds read_timeout = 5s;
 
+// Tunnels.
+/// A peer with traffic or persistent keepalive rekeys every REKEY_AFTER_TIME (120 s) plus
+/// keepalive interval and jitter; 5 minutes leaves room for a lost handshake retry, so an
+/// idle-but-keepalive peer never flaps, while a dead session (REJECT_AFTER_TIME, 180 s) is
+/// still caught within minutes.
+inline constexpr std::chrono::seconds handshake_max_age = 300s;
+inline constexpr std::chrono::milliseconds data_plane_window = 60s;
+inline constexpr double data_plane_down_below = 0.8;
+inline constexpr double data_plane_up_at = 0.95;
+inline constexpr std::uint32_t data_plane_min_rounds = 3;
+
+// Probes.
+inline constexpr std::chrono::milliseconds probe_interval = 5s;
+inline constexpr std::chrono::milliseconds probe_timeout = 2s;
+
 }  // namespace wgwatch::config::defaults

@@ -54,7 +54,9 @@ void exposition_writer::family(std::string_view name, std::string_view help, met
   out_.append("# HELP ").append(name).push_back(' ');
   append_help(out_, help);
   out_.append("\n# TYPE ").append(name);
-  out_.append(type == metric_type::counter ? " counter\n" : " gauge\n");
+  out_.append(type == metric_type::counter     ? " counter\n"
+              : type == metric_type::histogram ? " histogram\n"
+                                               : " gauge\n");
 }
 
 exposition_writer& exposition_writer::sample(std::string_view name) {

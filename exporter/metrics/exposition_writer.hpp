@@ -9,7 +9,7 @@
 
 namespace wgwatch::metrics {
 
-enum class metric_type { gauge, counter };
+enum class metric_type { gauge, counter, histogram };
 
 /// Appends Prometheus text exposition to a string. A family's samples must follow its
 /// family() call without another family in between (the format requires it). Metric and

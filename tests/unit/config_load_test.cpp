@@ -11,6 +11,7 @@
 
 #include "config/listen_address.hpp"
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 namespace wgwatch::config {
 
@@ -20,27 +21,11 @@ void PrintTo(const listen_address& a, std::ostream* os) { *os << '"' << to_strin
 namespace {
 
 using namespace std::chrono_literals;
+using test::errors_of;
+using test::key_a;
+using test::key_b;
+using test::valid;
 using ::testing::ElementsAre;
-
-constexpr std::string_view key_a = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-constexpr std::string_view key_b = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
-
-/// Every diagnostic of `text`, formatted; fails the test if a value came back with them.
-std::vector<std::string> errors_of(std::string_view text) {
-  const load_result r = load_string(text, "t.toml");
-  EXPECT_NE(r.value.has_value(), !r.diagnostics.empty()) << "value and diagnostics together";
-  std::vector<std::string> out;
-  for (const auto& d : r.diagnostics) out.push_back(to_string(d));
-  return out;
-}
-
-/// The config of a valid `text`; fails the test with the diagnostics otherwise.
-config valid(std::string_view text) {
-  load_result r = load_string(text, "t.toml");
-  for (const auto& d : r.diagnostics) ADD_FAILURE() << to_string(d);
-  EXPECT_TRUE(r.value.has_value());
-  return r.value.value_or(config{});
-}
 
 void expect_defaults(const config& c) {
   EXPECT_EQ(c.web.listen, (listen_address{"", 9586}));
@@ -53,6 +38,8 @@ void expect_defaults(const config& c) {
   EXPECT_TRUE(c.peers.empty());
   EXPECT_TRUE(c.collectors.wireguard);
   EXPECT_TRUE(c.collectors.link);
+  EXPECT_TRUE(c.collectors.probes);
+  EXPECT_TRUE(c.tunnels.empty());
 }
 
 // --- defaults and a full file ----------------------------------------------------------
@@ -83,6 +70,7 @@ TEST(config_load_test, full_file_round_trips_into_the_structs) {
           "[collectors]\n"
           "wireguard = false\n"
           "link = false\n"
+          "probes = false\n"
           "[[peer]]\n"
           "public_key = \""} +
       std::string{key_a} +
@@ -103,6 +91,7 @@ TEST(config_load_test, full_file_round_trips_into_the_structs) {
   EXPECT_EQ(c.wireguard.read_timeout, 250ms);
   EXPECT_FALSE(c.collectors.wireguard);
   EXPECT_FALSE(c.collectors.link);
+  EXPECT_FALSE(c.collectors.probes);
   ASSERT_EQ(c.peers.size(), 2U);
   EXPECT_EQ(wg::to_base64(c.peers[0].public_key), key_a);
   EXPECT_EQ(c.peers[0].name, "site-b");
@@ -202,7 +191,9 @@ TEST(config_load_test, unknown_keys_are_rejected_with_their_position) {
   EXPECT_THAT(errors_of("[web]\nport = 1\n"), ElementsAre("t.toml:2:1: web.port: unknown key"));
   EXPECT_THAT(errors_of("\n[metrics]\n"), ElementsAre("t.toml:2:2: metrics: unknown key"));
   EXPECT_THAT(errors_of("[collectors]\nprobe = true\n"),
-              ElementsAre("t.toml:2:1: collectors.probe: unknown key"));
+              ElementsAre("t.toml:2:1: collectors.probe: unknown key (did you mean \"probes\"?)"));
+  EXPECT_THAT(errors_of("[collectors]\ntunnels = true\n"),
+              ElementsAre("t.toml:2:1: collectors.tunnels: unknown key"));
   EXPECT_THAT(errors_of("[web]\n\"a b\" = 1\n"),
               ElementsAre("t.toml:2:1: web.\"a b\": unknown key"));
 }
@@ -218,13 +209,12 @@ TEST(config_load_test, unknown_key_close_to_a_known_one_gets_a_suggestion) {
               ElementsAre("t.toml:1:3: peers: unknown key (did you mean \"peer\"?)"));
 }
 
-TEST(config_load_test, tunnel_tables_are_not_supported_yet) {
-  EXPECT_THAT(errors_of("[[tunnel]]\ninterface = \"wg0\"\nrole = \"primary\"\n"),
-              ElementsAre("t.toml:1:3: tunnel: [[tunnel]] is not supported yet "
-                          "(tunnel probes come in a later release)"));
+TEST(config_load_test, tunnel_must_be_an_array_of_tables) {
   EXPECT_THAT(errors_of("tunnel = 1\n"),
-              ElementsAre("t.toml:1:1: tunnel: [[tunnel]] is not supported yet "
-                          "(tunnel probes come in a later release)"));
+              ElementsAre("t.toml:1:10: tunnel: expected an array of tables ([[tunnel]]), got an "
+                          "integer"));
+  EXPECT_THAT(errors_of("[tunnels]\n"),
+              ElementsAre("t.toml:1:2: tunnels: unknown key (did you mean \"tunnel\"?)"));
 }
 
 // --- values -----------------------------------------------------------------------------
@@ -404,8 +394,9 @@ TEST(config_load_test, every_error_in_a_file_is_reported_in_file_order) {
   EXPECT_THAT(
       errors_of(text),
       ElementsAre(
-          "t.toml:1:3: tunnel: [[tunnel]] is not supported yet (tunnel probes come in a later "
-          "release)",
+          "t.toml:1:1: tunnel[0]: missing required key \"interface\"",
+          "t.toml:1:1: tunnel[0]: missing required key \"role\"",
+          "t.toml:1:1: tunnel[0]: missing required key \"probe\"",
           "t.toml:3:18: web.listen_address: invalid listen address \"[::1]\": missing port "
           "(expected host:port, [v6]:port or :port)",
           "t.toml:4:18: web.telemetry_path: must start with \"/\"",
@@ -510,19 +501,24 @@ TEST(config_load_test, example_config_loads_cleanly_as_the_defaults) {
 }
 
 // Every commented-out "key = value" line of the example is its default: uncommented, the
-// file must load and still give the defaults, so the documentation cannot drift.
+// file must load and still give the defaults, so the documentation cannot drift. The
+// [[peer]] and [[tunnel]] examples (no defaults: they hold required keys) are collected apart.
 TEST(config_load_test, example_config_commented_defaults_are_the_defaults) {
   std::istringstream in{example_config()};
   std::string text;
   std::string peer_lines;
-  bool in_peer = false;
+  std::string tunnel_lines;
+  enum { settings, peer, tunnel } section = settings;
   int uncommented = 0;
   for (std::string line; std::getline(in, line);) {
     const bool setting = line.rfind("# ", 0) == 0 && line.find(" = ") != std::string::npos &&
                          line.find_first_of(" ", 2) == line.find(" = ");
-    if (line == "# [[peer]]") in_peer = true;
-    if (in_peer && line.rfind("# ", 0) == 0 && (setting || line == "# [[peer]]")) {
-      peer_lines += line.substr(2) + "\n";
+    const bool header = line == "# [[peer]]" || line == "# [[tunnel]]" ||
+                        line == "# [tunnel.health]" || line == "# [[tunnel.probe]]";
+    if (line == "# [[peer]]") section = peer;
+    if (line == "# [[tunnel]]") section = tunnel;
+    if (section != settings && (setting || header)) {
+      (section == peer ? peer_lines : tunnel_lines) += line.substr(2) + "\n";
       continue;
     }
     if (setting) {
@@ -531,13 +527,25 @@ TEST(config_load_test, example_config_commented_defaults_are_the_defaults) {
     }
     text += line + "\n";
   }
-  EXPECT_EQ(uncommented, 9);  // every key of [web], [log], [wireguard] and [collectors]
+  EXPECT_EQ(uncommented, 10);  // every key of [web], [log], [wireguard] and [collectors]
   expect_defaults(valid(text));
 
   // The [[peer]] example, uncommented, is a valid peer.
   const config c = valid(text + peer_lines);
   ASSERT_EQ(c.peers.size(), 1U);
   EXPECT_EQ(c.peers[0].name, "site-b");
+
+  // The [[tunnel]] example, uncommented, is a valid wg0 primary / wg1 standby pair.
+  const config t = valid(text + tunnel_lines);
+  ASSERT_EQ(t.tunnels.size(), 2U);
+  EXPECT_EQ(t.tunnels[0].interface, "wg0");
+  EXPECT_EQ(t.tunnels[0].role, tunnel_role::primary);
+  EXPECT_EQ(t.tunnels[0].health, health_config{});  // the example shows the defaults
+  EXPECT_EQ(t.tunnels[0].probes.size(), 4U);
+  EXPECT_EQ(t.tunnels[1].interface, "wg1");
+  EXPECT_EQ(t.tunnels[1].role, tunnel_role::standby);
+  EXPECT_EQ(t.tunnels[1].fwmark, 0x51U);
+  EXPECT_EQ(t.tunnels[1].probes.size(), 2U);
 }
 
 }  // namespace

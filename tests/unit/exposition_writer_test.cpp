@@ -35,6 +35,21 @@ TEST(exposition_writer_test, writes_help_type_and_samples) {
   EXPECT_EQ(&w.buffer(), &body);
 }
 
+TEST(exposition_writer_test, writes_histogram_families) {
+  std::string body;
+  exposition_writer w(body);
+  w.family("rtt_seconds", "Round trips.", metric_type::histogram);
+  w.sample("rtt_seconds_bucket").label("le", "+Inf").value(std::uint64_t{2});
+  w.sample("rtt_seconds_sum").value(0.5);
+  w.sample("rtt_seconds_count").value(std::uint64_t{2});
+  EXPECT_EQ(body,
+            "# HELP rtt_seconds Round trips.\n"
+            "# TYPE rtt_seconds histogram\n"
+            "rtt_seconds_bucket{le=\"+Inf\"} 2\n"
+            "rtt_seconds_sum 0.5\n"
+            "rtt_seconds_count 2\n");
+}
+
 TEST(exposition_writer_test, appends_to_existing_text) {
   std::string body = "existing\n";
   exposition_writer(body).sample("m").label("a", "1").label("b", "2").value(1.0);

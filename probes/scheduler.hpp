@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// scheduler: one coroutine per probe on a single-threaded io_context: spread start, fixed
+// rate, timeout, link check, record into the result_store.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/probe.hpp"
+#include "probes/result_store.hpp"
+
+namespace wgwatch::probe {
+
+/// True when `interface` exists, is administratively up and running (IFF_UP and
+/// IFF_RUNNING: carrier, operstate up or unknown as WireGuard's is). if_nametoindex plus one
+/// SIOCGIFFLAGS ioctl. Thread-safe.
+bool interface_usable(std::string_view interface);
+
+/// Where in [0, interval) a probe's rounds fall: FNV-1a of "tunnel/probe" modulo the
+/// interval (in milliseconds), so the offsets are spread, and stable across restarts.
+std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view probe,
+                                       std::chrono::milliseconds interval) noexcept;
+
+/// Runs probes forever on one executor (the probe io_context, one thread). For each probe:
+/// wait for its offset, then one round per interval on a fixed-rate schedule (a round that
+/// overruns skips the slots it missed; it never bursts). A round is
+///   - failure_reason::link_down, without running, when the tunnel interface is unusable;
+///   - otherwise `run() || timer(timeout)`: the timer winning is failure_reason::timeout;
+///   - an exception from the probe is failure_reason::internal (logged once per probe).
+/// Each round goes into the result_store; ok->failing and failing->ok changes of a probe,
+/// and data-plane up/down changes of a tunnel, are logged at info.
+class scheduler {
+ public:
+  using link_check = std::function<bool(std::string_view interface)>;
+
+  /// `store` must outlive the scheduler; its tunnels and probes are registered by add().
+  scheduler(boost::asio::any_io_executor executor, result_store& store,
+            link_check usable = interface_usable);
+  ~scheduler();
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  /// Registers a probe of `tunnel` (the store learns of it too). Before start() only.
+  void add(std::string tunnel, std::unique_ptr<probe> p);
+
+  /// Spawns every probe's coroutine. Call once, from any thread.
+  void start();
+
+  /// Cancels every coroutine (a running round is cut at once, and not recorded). Thread-safe;
+  /// returns before the coroutines finish: the io_context's run() returns once they have.
+  void stop();
+
+  std::size_t size() const noexcept { return probes_.size(); }
+
+ private:
+  struct entry;
+
+  boost::asio::any_io_executor executor_;
+  result_store& store_;
+  link_check usable_;
+  std::vector<std::unique_ptr<entry>> probes_;
+};
+
+}  // namespace wgwatch::probe

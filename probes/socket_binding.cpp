@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// socket_binding: SO_BINDTODEVICE + SO_MARK + bind() to the interface's own address.
+#include "probes/socket_binding.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace wgwatch::probe {
+namespace {
+
+namespace ip = boost::asio::ip;
+
+struct ifaddrs_deleter {
+  void operator()(ifaddrs* p) const noexcept { ::freeifaddrs(p); }
+};
+
+result<void> bind_to(int fd, const ip::address& source, std::string_view interface) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (source.is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
+    sin->sin_family = AF_INET;
+    const auto bytes = source.to_v4().to_bytes();
+    std::memcpy(&sin->sin_addr, bytes.data(), bytes.size());
+    length = sizeof(sockaddr_in);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    sin6->sin6_family = AF_INET6;
+    const auto v6 = source.to_v6();
+    const auto bytes = v6.to_bytes();
+    std::memcpy(&sin6->sin6_addr, bytes.data(), bytes.size());
+    sin6->sin6_scope_id = v6.scope_id();
+    // A configured link-local source needs the interface's scope to be bindable.
+    if (v6.is_link_local() && sin6->sin6_scope_id == 0) {
+      const std::string name(interface);
+      sin6->sin6_scope_id = ::if_nametoindex(name.c_str());
+    }
+    length = sizeof(sockaddr_in6);
+  }
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0) return from_errno();
+  return {};
+}
+
+}  // namespace
+
+result<ip::address> interface_address(std::string_view interface, int family) {
+  const std::string name(interface);
+  const unsigned index = ::if_nametoindex(name.c_str());
+  if (index == 0) return from_errno(ENODEV);
+  ifaddrs* raw = nullptr;
+  if (::getifaddrs(&raw) != 0) return from_errno();
+  const std::unique_ptr<ifaddrs, ifaddrs_deleter> list(raw);
+
+  std::optional<ip::address> link_local;
+  for (const ifaddrs* it = list.get(); it != nullptr; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != family) continue;
+    if (name != it->ifa_name) continue;
+    if (family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
+      ip::address_v4::bytes_type bytes;
+      std::memcpy(bytes.data(), &sin->sin_addr, bytes.size());
+      return ip::address(ip::address_v4(bytes));
+    }
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(it->ifa_addr);
+    ip::address_v6::bytes_type bytes;
+    std::memcpy(bytes.data(), &sin6->sin6_addr, bytes.size());
+    const ip::address_v6 v6(bytes, sin6->sin6_scope_id);
+    if (v6.is_link_local()) {
+      if (!link_local) link_local = ip::address(ip::address_v6(bytes, index));
+      continue;
+    }
+    return ip::address(v6);
+  }
+  if (link_local) return *link_local;
+  return from_errno(EADDRNOTAVAIL);
+}
+
+result<void> apply_binding(int fd, int family, const binding& where) {
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, where.interface.data(),
+                   static_cast<socklen_t>(where.interface.size())) != 0) {
+    return from_errno();
+  }
+  if (where.fwmark != 0) {
+    const std::uint32_t mark = where.fwmark;
+    if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) return from_errno();
+  }
+  ip::address source;
+  if (where.source_address) {
+    error_code ec;
+    source = ip::make_address(*where.source_address, ec);
+    if (ec) return from_errno(EINVAL);
+    if ((family == AF_INET) != source.is_v4()) return from_errno(EAFNOSUPPORT);
+  } else {
+    auto found = interface_address(where.interface, family);
+    if (!found) return found.error();
+    source = *found;
+  }
+  return bind_to(fd, source, where.interface);
+}
+
+}  // namespace wgwatch::probe
