@@ -22,7 +22,8 @@
 # agent sees exactly the site's sockets, and nothing of the host's /run/wireguard.
 #
 # Without --check the lab runs until Ctrl-C. With --check it waits until a scrape shows a
-# recent handshake on both wg0 and wg1, prints a summary and exits 0 (or 1 on timeout).
+# recent handshake on both wg0 and wg1 and both tunnels healthy (interface, handshake and
+# ICMP data plane), prints a summary and exits 0 (or 1 on timeout).
 # Either way everything it created is removed on exit, and leftovers of an earlier run with
 # the same names are removed at start.
 set -euo pipefail
@@ -179,6 +180,29 @@ name = "cloud-b (wg1)"
 [[peer]]
 public_key = "$(pub dead1)"
 name = "branch-offline (wg1)"
+
+# The two tunnels, each probed through itself (bound to its interface).
+[[tunnel]]
+interface = "wg0"
+role = "primary"
+peers = ["$(pub c0a)"]
+[[tunnel.probe]]
+name = "cloud-a-icmp"
+kind = "icmp"
+target = "10.200.0.2"
+interval = "1s"
+timeout = "500ms"
+
+[[tunnel]]
+interface = "wg1"
+role = "standby"
+peers = ["$(pub c1a)"]
+[[tunnel.probe]]
+name = "cloud-a-icmp"
+kind = "icmp"
+target = "10.201.0.2"
+interval = "1s"
+timeout = "500ms"
 EOF
 umask 022
 
@@ -310,16 +334,20 @@ done
 
 if [ "$mode" = check ]; then
     while :; do
-        summary=$(scrape | recent_handshakes || true)
-        if awk '$2 >= 1 { ok[$1] = 1 } END { exit !(ok["wg0"] && ok["wg1"]) }' <<<"$summary"; then
-            say "OK: devices with peers that completed a recent handshake:"
+        body=$(scrape || true)
+        summary=$(recent_handshakes <<<"$body" || true)
+        healthy=$(grep -cE '^wgwatch_tunnel_healthy\{device="wg[01]",role="[a-z]+"\} 1$' <<<"$body" || true)
+        if awk '$2 >= 1 { ok[$1] = 1 } END { exit !(ok["wg0"] && ok["wg1"]) }' <<<"$summary" &&
+            [ "$healthy" = 2 ]; then
+            say "OK: devices with peers that completed a recent handshake, both tunnels healthy:"
             awk '{ printf "  %s: %s peers with a recent handshake\n", $1, $2 }' <<<"$summary"
-            scrape | grep -E '^wireguard_peer_last_handshake_seconds' | sed 's/^/  /' || true
+            grep -E '^(wireguard_peer_last_handshake_seconds|wgwatch_tunnel_healthy)' <<<"$body" |
+                sed 's/^/  /' || true
             exit 0
         fi
         if [ $SECONDS -ge $deadline ]; then
-            say "FAIL: no recent handshake on both wg0 and wg1 within ${timeout}s; last scrape:" >&2
-            scrape | grep -E '^(wireguard_device|wgwatch_wireguard)' >&2 || true
+            say "FAIL: no recent handshake or no healthy tunnel on wg0 and wg1 within ${timeout}s; last scrape:" >&2
+            grep -E '^(wireguard_device|wgwatch_wireguard|wgwatch_tunnel)' <<<"$body" >&2 || true
             agent_failed "check failed"
         fi
         sleep 1
