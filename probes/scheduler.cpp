@@ -165,6 +165,7 @@ void scheduler::start() {
         timer.expires_at(next);
         const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || e.stopping) break;
+        if (observe_start_) observe_start_(spec.probe_kind(), steady::now() - next);
         std::string what;
         const auto r = co_await run_round(*e.p, e.tunnel, what, usable_);
         if (e.stopping) break;  // cut by stop(): not a result, and its exception expected

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "probes/probe.hpp"
@@ -59,6 +60,12 @@ class scheduler {
 
   std::size_t size() const noexcept { return probes_.size(); }
 
+  /// Called on the executor when a round's slot timer fires, with the probe's kind and how
+  /// late the round starts against its slot (now - slot; before the link check). For the
+  /// probe benchmark (tests/bench/probe_bench.cpp). Before start() only.
+  using start_observer = std::function<void(kind, std::chrono::steady_clock::duration lateness)>;
+  void on_round_start(start_observer observe) { observe_start_ = std::move(observe); }
+
  private:
   struct entry;
 
@@ -66,6 +73,7 @@ class scheduler {
   result_store& store_;
   link_check usable_;
   std::vector<std::unique_ptr<entry>> probes_;
+  start_observer observe_start_;
 };
 
 }  // namespace wgwatch::probe

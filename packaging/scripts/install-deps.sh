@@ -7,6 +7,9 @@
 #   install-deps.sh --test   also what the test suite and packaging check drive: GoogleTest,
 #                            nftables, promtool, dpkg-dev (cpack's shlibdeps), and QEMU, cpio
 #                            and kmod for the kernel tests' guest (tests/kernel/)
+#   install-deps.sh --bench  also the peer tools the benchmarks measure side by side:
+#                            blackbox_exporter and smokeping_prober (tests/bench/probe_bench);
+#                            not for CI (their packages start services)
 set -eu
 
 build_packages="ca-certificates cmake g++ make pkg-config git
@@ -15,11 +18,13 @@ build_packages="ca-certificates cmake g++ make pkg-config git
   wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl"
 test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file
   qemu-system-x86 cpio kmod"
+bench_packages="prometheus-blackbox-exporter prometheus-smokeping-prober"
 
 case "${1:-}" in
     "") packages=$build_packages ;;
     --test) packages="$build_packages $test_packages" ;;
-    *) echo "usage: install-deps.sh [--test]" >&2; exit 2 ;;
+    --bench) packages="$build_packages $test_packages $bench_packages" ;;
+    *) echo "usage: install-deps.sh [--test|--bench]" >&2; exit 2 ;;
 esac
 
 missing=""
