@@ -9,9 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "util/error.hpp"
 
@@ -85,6 +88,44 @@ result<ip::address> interface_address(std::string_view interface, int family) {
   return from_errno(EADDRNOTAVAIL);
 }
 
+namespace {
+
+// getifaddrs() costs 20-36 us of CPU, more than the rest of a probe round's own work; an
+// interface's address changes rarely. Each thread (the probe loop is one) keeps what it found
+// for a second, and a bind that fails with EADDRNOTAVAIL looks again at once.
+constexpr auto address_ttl = std::chrono::seconds(1);
+
+struct cached_address {
+  ip::address address;
+  std::chrono::steady_clock::time_point expires;
+};
+
+std::map<std::pair<std::string, int>, cached_address, std::less<>>& address_cache() {
+  thread_local std::map<std::pair<std::string, int>, cached_address, std::less<>> cache;
+  return cache;
+}
+
+result<ip::address> cached_interface_address(const std::string& interface, int family,
+                                             bool refresh) {
+  auto& cache = address_cache();
+  const auto now = std::chrono::steady_clock::now();
+  const auto key = std::make_pair(interface, family);
+  if (!refresh) {
+    if (const auto it = cache.find(key); it != cache.end() && it->second.expires > now) {
+      return it->second.address;
+    }
+  }
+  auto found = interface_address(interface, family);
+  if (!found) {
+    cache.erase(key);
+    return found.error();
+  }
+  cache[key] = cached_address{*found, now + address_ttl};
+  return *found;
+}
+
+}  // namespace
+
 result<void> apply_binding(int fd, int family, const binding& where) {
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, where.interface.data(),
                    static_cast<socklen_t>(where.interface.size())) != 0) {
@@ -100,12 +141,18 @@ result<void> apply_binding(int fd, int family, const binding& where) {
     source = ip::make_address(*where.source_address, ec);
     if (ec) return from_errno(EINVAL);
     if ((family == AF_INET) != source.is_v4()) return from_errno(EAFNOSUPPORT);
-  } else {
-    auto found = interface_address(where.interface, family);
-    if (!found) return found.error();
-    source = *found;
+    return bind_to(fd, source, where.interface);
   }
-  return bind_to(fd, source, where.interface);
+  auto found = cached_interface_address(where.interface, family, false);
+  if (!found) return found.error();
+  auto bound = bind_to(fd, *found, where.interface);
+  if (!bound && bound.error() == boost::system::errc::address_not_available) {
+    // The address changed within the cache's lifetime: look again once.
+    found = cached_interface_address(where.interface, family, true);
+    if (!found) return found.error();
+    bound = bind_to(fd, *found, where.interface);
+  }
+  return bound;
 }
 
 }  // namespace wgwatch::probe

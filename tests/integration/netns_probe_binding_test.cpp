@@ -3,6 +3,7 @@
 // through wg0 even when the main table routes the target through wg1 (tx counters prove it),
 // DF echoes near the tunnel MTU pass until the underlay MTU is lowered (an MTU black hole),
 // and a downed tunnel fails them with a reason instead of hanging.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -27,6 +28,7 @@
 
 #include "netns_lab.hpp"
 #include "probes/probe.hpp"
+#include "probes/socket_binding.hpp"
 #include "util/unique_fd.hpp"
 
 WGWATCH_ISOLATED_TEST_PROGRAM();
@@ -345,6 +347,31 @@ TEST_F(netns_probe_binding_test, downed_tunnel_fails_probes_with_a_reason_not_a_
   }
   EXPECT_LT(icmp_elapsed, 1s + slack);
   EXPECT_LT(tcp_elapsed, 1s + slack);
+}
+
+// The binding caches an interface's address for a second; when the address changes within
+// that second, the next bind fails with EADDRNOTAVAIL and must look again, not fail.
+TEST(netns_probe_binding_address_test, a_changed_interface_address_is_picked_up_at_once) {
+  WGWATCH_REQUIRE_ISOLATION();
+  check_command({"ip", "link", "add", "wgwtest0", "type", "veth", "peer", "name", "wgwtest1"});
+  check_command({"ip", "addr", "add", "10.77.0.1/24", "dev", "wgwtest0"});
+  check_command({"ip", "link", "set", "wgwtest0", "up"});
+  const auto bound_address = [] {
+    const unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    auto applied = probe::apply_binding(fd.get(), AF_INET, probe::binding{"wgwtest0", {}, 0});
+    EXPECT_TRUE(applied) << (applied ? "" : applied.error().message());
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &length);
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &local.sin_addr, text, sizeof text);
+    return std::string(text);
+  };
+  EXPECT_EQ(bound_address(), "10.77.0.1");
+  check_command({"ip", "addr", "del", "10.77.0.1/24", "dev", "wgwtest0"});
+  check_command({"ip", "addr", "add", "10.77.0.2/24", "dev", "wgwtest0"});
+  EXPECT_EQ(bound_address(), "10.77.0.2");  // within the cache's second
+  check_command({"ip", "link", "del", "wgwtest0"});
 }
 
 }  // namespace
