@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
@@ -48,6 +47,7 @@
 #include "support/agent_process.hpp"
 #include "support/exposition.hpp"
 #include "support/netns.hpp"
+#include "support/process_stats.hpp"
 #include "support/require.hpp"
 
 extern char** environ;
@@ -71,33 +71,6 @@ int env_int(const char* name, int fallback) {
 }
 int probe_count() { return env_int("WGWATCH_PROBE_BENCH_N", 1000); }
 int bench_seconds() { return env_int("WGWATCH_PROBE_BENCH_SECONDS", 60); }
-
-/// CPU time of every thread of `pid` in ms, from the scheduler's nanosecond accounting.
-double process_cpu_ms(pid_t pid) {
-  const std::string dir = fmt::format("/proc/{}/task", pid);
-  double total_ns = 0;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream stat(dir + "/" + e->d_name + "/schedstat");
-      double ns = 0;
-      if (stat >> ns) total_ns += ns;
-    }
-    closedir(d);
-  }
-  return total_ns / 1e6;
-}
-
-/// VmRSS and VmHWM of `pid` in KiB.
-std::pair<long, long> process_rss_kib(pid_t pid) {
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  long rss = 0, hwm = 0;
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) rss = std::atol(line.c_str() + 6);
-    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atol(line.c_str() + 6);
-  }
-  return {rss, hwm};
-}
 
 double clock_ms(clockid_t id) {
   timespec ts{};

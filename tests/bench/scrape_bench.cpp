@@ -16,9 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <dirent.h>
 #include <fcntl.h>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -34,6 +32,7 @@
 #include "support/agent_process.hpp"
 #include "support/exposition.hpp"
 #include "support/netns.hpp"
+#include "support/process_stats.hpp"
 #include "support/require.hpp"
 #include "support/wireguard_go.hpp"
 #include "wireguard/key.hpp"
@@ -68,33 +67,6 @@ std::vector<int> peer_counts() {
 int repeat_count() {
   const char* env = std::getenv("WGWATCH_BENCH_REPEAT");
   return env && *env ? std::max(1, std::atoi(env)) : 9;
-}
-
-/// CPU time of every thread of `pid` in ms, from the scheduler's nanosecond accounting.
-double process_cpu_ms(pid_t pid) {
-  const std::string dir = fmt::format("/proc/{}/task", pid);
-  double total_ns = 0;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream stat(dir + "/" + e->d_name + "/schedstat");
-      double ns = 0;
-      if (stat >> ns) total_ns += ns;
-    }
-    closedir(d);
-  }
-  return total_ns / 1e6;
-}
-
-/// VmRSS and VmHWM of `pid` in KiB.
-std::pair<long, long> process_rss_kib(pid_t pid) {
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  long rss = 0, hwm = 0;
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) rss = std::atol(line.c_str() + 6);
-    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atol(line.c_str() + 6);
-  }
-  return {rss, hwm};
 }
 
 /// Runs `wg show all dump`, reading all of its output, and measures it with wait4().

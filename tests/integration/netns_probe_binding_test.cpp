@@ -92,34 +92,6 @@ int mtu_of(const std::string& ifname) {
   return req.ifr_mtu;
 }
 
-/// A listening TCP socket created inside `ns` (setns on a helper thread: the socket keeps
-/// its namespace).
-unique_fd listen_in(const named_netns& ns, std::uint16_t port) {
-  unique_fd listener;
-  std::string failure;
-  std::thread([&] {
-    const unique_fd nsfd(::open(ns.path().c_str(), O_RDONLY | O_CLOEXEC));
-    if (!nsfd || ::setns(nsfd.get(), CLONE_NEWNET) != 0) {
-      failure = std::string("setns: ") + std::strerror(errno);
-      return;
-    }
-    unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd.get(), 16) != 0) {
-      failure = std::string("bind/listen: ") + std::strerror(errno);
-      return;
-    }
-    listener = std::move(fd);
-  }).join();
-  if (!listener) throw std::runtime_error(failure);
-  return listener;
-}
-
 /// An HTTP responder on the far side: 200 "far side ok" to every request.
 class far_http_server {
  public:

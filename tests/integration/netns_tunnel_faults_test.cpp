@@ -62,34 +62,6 @@ std::string http_response(std::string_view status, std::string_view body) {
          "\r\nConnection: close\r\n\r\n" + std::string(body);
 }
 
-/// A listening TCP socket created inside `ns` (setns on a helper thread: the socket keeps
-/// its namespace).
-unique_fd listen_in(const named_netns& ns, std::uint16_t port) {
-  unique_fd listener;
-  std::string failure;
-  std::thread([&] {
-    const unique_fd nsfd(::open(ns.path().c_str(), O_RDONLY | O_CLOEXEC));
-    if (!nsfd || ::setns(nsfd.get(), CLONE_NEWNET) != 0) {
-      failure = std::string("setns: ") + std::strerror(errno);
-      return;
-    }
-    unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd.get(), 64) != 0) {
-      failure = "bind/listen port " + std::to_string(port) + ": " + std::strerror(errno);
-      return;
-    }
-    listener = std::move(fd);
-  }).join();
-  if (!listener) throw std::runtime_error(failure);
-  return listener;
-}
-
 /// The far side's HTTP and HTTPS servers, one behaviour per port, on one thread.
 class far_servers {
  public:

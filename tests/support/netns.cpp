@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "support/require.hpp"
 #include "util/unique_fd.hpp"
@@ -201,5 +203,31 @@ veth_pair::veth_pair(std::string near, std::string near_cidr, const named_netns&
 }
 
 veth_pair::~veth_pair() { run_command({"ip", "link", "del", near_}); }
+
+unique_fd listen_in(const named_netns& ns, std::uint16_t port) {
+  unique_fd listener;
+  std::string failure;
+  std::thread([&] {
+    const unique_fd nsfd(::open(ns.path().c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd || ::setns(nsfd.get(), CLONE_NEWNET) != 0) {
+      failure = std::string("setns: ") + std::strerror(errno);
+      return;
+    }
+    unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd.get(), 64) != 0) {
+      failure = "bind/listen port " + std::to_string(port) + ": " + std::strerror(errno);
+      return;
+    }
+    listener = std::move(fd);
+  }).join();
+  if (!listener) throw std::runtime_error(failure);
+  return listener;
+}
 
 }  // namespace wgwatch::test

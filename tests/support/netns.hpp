@@ -3,10 +3,13 @@
 // a "far side" network namespace, veth pairs, and running the ip/wg commands that set them up.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/unique_fd.hpp"
 
 namespace wgwatch::test {
 
@@ -72,6 +75,10 @@ class veth_pair {
  private:
   std::string near_;
 };
+
+/// A listening TCP socket on `port` of every address, created inside `ns` (setns on a helper
+/// thread: the socket keeps its namespace). Throws std::runtime_error on failure.
+unique_fd listen_in(const named_netns& ns, std::uint16_t port);
 
 }  // namespace wgwatch::test
 
