@@ -50,7 +50,7 @@ void result_store::add_tunnel(std::string interface, data_plane_rules rules) {
   tunnels_.push_back({std::move(interface), data_plane_tracker(rules)});
 }
 
-void result_store::add_probe(std::string tunnel, probe_spec spec) {
+std::size_t result_store::add_probe(std::string tunnel, probe_spec spec) {
   std::lock_guard lock(mutex_);
   if (find_tunnel(tunnel) == nullptr) tunnels_.push_back({tunnel, data_plane_tracker()});
   std::size_t index = 0;
@@ -60,6 +60,7 @@ void result_store::add_probe(std::string tunnel, probe_spec spec) {
   e.stats.spec = std::move(spec);
   e.tunnel_index = index;
   probes_.push_back(std::move(e));
+  return probes_.size() - 1;
 }
 
 void result_store::expire_loss(probe_entry& p, steady_clock::time_point now) {
@@ -77,11 +78,23 @@ void result_store::expire_loss(probe_entry& p, steady_clock::time_point now) {
 record_outcome result_store::record(std::string_view tunnel, std::string_view probe,
                                     const probe_result& r, steady_clock::time_point at,
                                     system_clock::time_point wall) {
+  std::size_t handle = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(probes_.begin(), probes_.end(), [&](const probe_entry& e) {
+      return e.stats.tunnel == tunnel && e.stats.spec.name == probe;
+    });
+    if (it == probes_.end()) return {};
+    handle = static_cast<std::size_t>(it - probes_.begin());
+  }
+  return record(handle, r, at, wall);  // probes are never removed: the handle stays valid
+}
+
+record_outcome result_store::record(std::size_t handle, const probe_result& r,
+                                    steady_clock::time_point at, system_clock::time_point wall) {
   std::lock_guard lock(mutex_);
-  const auto it = std::find_if(probes_.begin(), probes_.end(), [&](const probe_entry& e) {
-    return e.stats.tunnel == tunnel && e.stats.spec.name == probe;
-  });
-  if (it == probes_.end()) return {};
+  if (handle >= probes_.size()) return {};
+  const auto it = probes_.begin() + static_cast<std::ptrdiff_t>(handle);
   auto& s = it->stats;
   record_outcome outcome;
   // The first round counts as a change only when it fails: a probe starts out "ok".

@@ -91,10 +91,14 @@ class result_store {
   /// Registers a tunnel (idempotent: a second call keeps the first rules).
   void add_tunnel(std::string interface, data_plane_rules rules);
   /// Registers a probe of a registered tunnel (its tunnel is added with default rules if not).
-  void add_probe(std::string tunnel, probe_spec spec);
+  /// Returns its handle for record().
+  std::size_t add_probe(std::string tunnel, probe_spec spec);
 
-  /// Records one round of (tunnel, probe) finished at `at` (`wall` for the last-success
-  /// time). Unknown probes are ignored (returns all false).
+  /// Records one round of probe `handle` (from add_probe) finished at `at` (`wall` for the
+  /// last-success time). The scheduler's path: no name lookup.
+  record_outcome record(std::size_t handle, const probe_result& r, steady_clock::time_point at,
+                        system_clock::time_point wall);
+  /// The same by (tunnel, probe name). Unknown probes are ignored (returns all false).
   record_outcome record(std::string_view tunnel, std::string_view probe, const probe_result& r,
                         steady_clock::time_point at, system_clock::time_point wall);
 
