@@ -1,80 +1,30 @@
 // SPDX-License-Identifier: MIT
-// icmp_probe: ping or raw socket, DF, echoes paced by packet_interval, answers matched by
-// sequence and payload, ICMP errors read from the error queue (IP_RECVERR).
+// icmp_probe: a round of echoes paced by packet_interval on the shared icmp_endpoint, answers
+// matched by sequence and payload cookie, ICMP errors turned into failure reasons.
 #include "probes/icmp_probe.hpp"
 
-#include <linux/errqueue.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "probes/icmp_endpoint.hpp"
 #include "probes/icmp_packet.hpp"
-#include "probes/socket_binding.hpp"
 #include "util/error.hpp"
-#include "util/unique_fd.hpp"
-
-// GCC 12 reports a false -Wmismatched-new-delete on asio awaitable frames that use the
-// awaitable operators (the frame's operator new and delete are asio's matching pair).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace wgwatch::probe {
 namespace {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using clock = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-struct icmp_socket {
-  unique_fd fd;
-  bool raw = false;
-};
-
-/// A ping socket when the group range allows it, else a raw one.
-result<icmp_socket> open_icmp_socket(int family) {
-  const int protocol = family == AF_INET ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6};
-  constexpr int flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
-  if (const int fd = ::socket(family, SOCK_DGRAM | flags, protocol); fd >= 0) {
-    return icmp_socket{unique_fd(fd), false};
-  }
-  if (const int fd = ::socket(family, SOCK_RAW | flags, protocol); fd >= 0) {
-    return icmp_socket{unique_fd(fd), true};
-  }
-  return from_errno();
-}
-
-result<void> set_int(int fd, int level, int name, int value) {
-  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) return from_errno();
-  return {};
-}
-
-/// DF (no local fragmentation, EMSGSIZE above the path MTU) and ICMP errors on the error queue.
-result<void> configure(int fd, int family, bool dont_fragment) {
-  if (family == AF_INET) {
-    if (auto r = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER,
-                         dont_fragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT); !r) return r;
-    return set_int(fd, IPPROTO_IP, IP_RECVERR, 1);
-  }
-  if (auto r = set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, dont_fragment ? 1 : 0); !r) return r;
-  if (auto r = set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER,
-                       dont_fragment ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT); !r) return r;
-  return set_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
-}
 
 socklen_t to_sockaddr(const asio::ip::address& address, sockaddr_storage& out) {
   out = {};
@@ -94,30 +44,6 @@ socklen_t to_sockaddr(const asio::ip::address& address, sockaddr_storage& out) {
   return sizeof(sockaddr_in6);
 }
 
-/// One echo of the round.
-struct echo_state {
-  std::vector<std::uint8_t> payload;
-  clock::time_point sent;
-  bool answered = false;
-  bool failed = false;  ///< an ICMP error quoted it
-};
-
-/// The round in progress: what was sent, what came back, what went wrong.
-struct round_state {
-  std::map<std::uint16_t, echo_state> echoes;
-  std::uint32_t answered = 0;
-  std::optional<failure_reason> error_reason;  ///< from ICMP errors / the error queue
-  error_code error;
-
-  bool settled(std::uint32_t packets) const {
-    if (echoes.size() < packets) return false;
-    for (const auto& [seq, e] : echoes) {
-      if (!e.answered && !e.failed) return false;
-    }
-    return true;
-  }
-};
-
 std::optional<failure_reason> reason_of_errno(int err) {
   switch (err) {
     case EMSGSIZE: return failure_reason::message_too_big;
@@ -126,6 +52,7 @@ std::optional<failure_reason> reason_of_errno(int err) {
     case ECONNREFUSED:
     case EHOSTDOWN:
     case ENODEV:
+    case ENXIO:
     case ENETDOWN:
     case EACCES:  // ICMP "administratively prohibited"
       return failure_reason::unreachable;
@@ -133,94 +60,130 @@ std::optional<failure_reason> reason_of_errno(int err) {
   }
 }
 
-void note_error(round_state& round, int err) {
-  const auto reason = reason_of_errno(err);
-  if (!reason) return;
-  // "Too big" wins: it explains the silence of large probes better than a later unreachable.
-  if (!round.error_reason || *reason == failure_reason::message_too_big) {
-    round.error_reason = reason;
-    round.error = from_errno(err);
-  }
-}
+/// One echo of the round.
+struct echo_state {
+  std::uint16_t sequence = 0;
+  std::vector<std::uint8_t> payload;
+  clock::time_point sent;
+  std::chrono::system_clock::time_point sent_wall;  ///< against the kernel's receive stamp
+  bool answered = false;
+  bool failed = false;  ///< an ICMP error quoted it
+};
 
-/// Reads the ICMP errors the kernel queued for this socket (IP_RECVERR).
-void drain_error_queue(int fd, round_state& round) {
-  for (;;) {
-    std::uint8_t data[512];
-    alignas(cmsghdr) std::uint8_t control[512];
-    iovec iov{data, sizeof data};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
-      const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
-      if (!v4 && !v6) continue;
-      sock_extended_err ee{};
-      std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
-      note_error(round, static_cast<int>(ee.ee_errno));
-    }
+/// The round in progress: its echoes, reserved on its endpoint, what came back and what went
+/// wrong. Wakes the round's coroutine (cancels `wake`) once every echo is settled.
+class echo_round final : public icmp_waiter {
+ public:
+  echo_round(std::shared_ptr<icmp_endpoint> endpoint, asio::steady_timer& wake,
+             std::uint32_t packets, probe_result& out)
+      : endpoint_(std::move(endpoint)), wake_(wake), packets_(packets), out_(out) {
+    echoes_.reserve(packets);
   }
-}
+  ~echo_round() { release_all(); }
+  echo_round(const echo_round&) = delete;
+  echo_round& operator=(const echo_round&) = delete;
 
-void on_packet(std::span<const std::uint8_t> packet, icmp_family family,
-               const decode_options& options, round_state& round, probe_result& out) {
-  const auto decoded = decode_icmp(family, packet, options);
-  if (!decoded) return;  // not ours: other traffic on a raw socket
-  const auto it = round.echoes.find(decoded->sequence);
-  if (it == round.echoes.end()) return;
-  echo_state& echo = it->second;
-  if (decoded->message == icmp_message::echo_reply) {
+  icmp_endpoint& endpoint() noexcept { return *endpoint_; }
+
+  /// Starts over on another endpoint (the first send found this one stale).
+  void move_to(std::shared_ptr<icmp_endpoint> endpoint) {
+    release_all();
+    echoes_.clear();
+    endpoint_ = std::move(endpoint);
+  }
+
+  echo_state* reserve() {
+    echo_state echo;
+    if (!endpoint_->reserve(*this, echo.sequence)) return nullptr;
+    echoes_.push_back(std::move(echo));
+    return &echoes_.back();
+  }
+
+  void on_echo_reply(std::uint16_t sequence, std::span<const std::uint8_t> payload,
+                     std::optional<std::chrono::system_clock::time_point> received) override {
+    echo_state* echo = find(sequence);
     // The cookie check: ping sockets rewrite the id, so the payload proves the answer is ours.
-    if (echo.answered || !std::equal(echo.payload.begin(), echo.payload.end(),
-                                     decoded->payload.begin(), decoded->payload.end())) {
+    if (echo == nullptr || echo->answered ||
+        !std::equal(echo->payload.begin(), echo->payload.end(), payload.begin(), payload.end())) {
       return;
     }
-    echo.answered = true;
-    ++round.answered;
-    out.rtts.push_back(std::chrono::duration_cast<seconds_d>(clock::now() - echo.sent));
-    return;
-  }
-  echo.failed = true;
-  note_error(round, decoded->message == icmp_message::packet_too_big ? EMSGSIZE : EHOSTUNREACH);
-}
-
-/// Reads everything queued on the socket without blocking.
-void receive_all(int fd, icmp_family family, const decode_options& options, round_state& round,
-                 probe_result& out) {
-  std::vector<std::uint8_t> buffer(65536);
-  for (;;) {
-    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n >= 0) {
-      on_packet(std::span(buffer.data(), static_cast<std::size_t>(n)), family, options, round, out);
-      continue;
+    echo->answered = true;
+    ++answered_;
+    auto rtt = std::chrono::duration_cast<seconds_d>(clock::now() - echo->sent);
+    if (received && *received >= echo->sent_wall) {
+      rtt = std::min(rtt, std::chrono::duration_cast<seconds_d>(*received - echo->sent_wall));
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-    if (errno == EINTR) continue;
-    // A pending socket error (sk_err) from an ICMP error: the details are on the error queue.
-    note_error(round, errno);
-    drain_error_queue(fd, round);
-    return;  // anything still queued wakes the next wait at once
+    out_.rtts.push_back(rtt);
+    wake_if_settled();
   }
-}
 
-probe_result finish(probe_result out, const round_state& round, clock::time_point start) {
+  void on_echo_error(std::uint16_t sequence, int err) override {
+    echo_state* echo = find(sequence);
+    if (echo == nullptr || echo->answered) return;
+    echo->failed = true;
+    note_error(err);
+    wake_if_settled();
+  }
+
+  void note_error(int err) {
+    const auto reason = reason_of_errno(err);
+    if (!reason) return;
+    // "Too big" wins: it explains the silence of large probes better than a later unreachable.
+    if (!error_reason_ || *reason == failure_reason::message_too_big) {
+      error_reason_ = reason;
+      error_ = from_errno(err);
+    }
+  }
+
+  bool settled() const {
+    if (echoes_.size() < packets_) return false;
+    return std::all_of(echoes_.begin(), echoes_.end(),
+                       [](const echo_state& e) { return e.answered || e.failed; });
+  }
+
+  std::uint32_t answered() const noexcept { return answered_; }
+  std::optional<failure_reason> error_reason() const noexcept { return error_reason_; }
+  const error_code& error() const noexcept { return error_; }
+
+ private:
+  echo_state* find(std::uint16_t sequence) {
+    for (auto& e : echoes_) {
+      if (e.sequence == sequence) return &e;
+    }
+    return nullptr;
+  }
+  void wake_if_settled() {
+    if (settled()) wake_.cancel();
+  }
+  void release_all() noexcept {
+    for (const auto& e : echoes_) endpoint_->release(e.sequence);
+  }
+
+  std::shared_ptr<icmp_endpoint> endpoint_;
+  asio::steady_timer& wake_;
+  std::uint32_t packets_;
+  probe_result& out_;
+  std::vector<echo_state> echoes_;
+  std::uint32_t answered_ = 0;
+  std::optional<failure_reason> error_reason_;
+  error_code error_;
+};
+
+probe_result finish(probe_result out, const echo_round& round, clock::time_point start) {
   out.duration = std::chrono::duration_cast<seconds_d>(clock::now() - start);
-  out.packets_received = round.answered;
-  if (out.packets_sent > 0 && round.answered == out.packets_sent && out.reason == failure_reason::none) {
+  out.packets_received = round.answered();
+  if (out.packets_sent > 0 && round.answered() == out.packets_sent &&
+      out.reason == failure_reason::none) {
     out.success = true;
     return out;
   }
   if (out.reason != failure_reason::none) return out;  // decided at send time
-  if (round.answered > 0) {
+  if (round.answered() > 0) {
     out.reason = failure_reason::packet_loss;
     out.error = make_error_code(errc::timed_out);
-  } else if (round.error_reason) {
-    out.reason = *round.error_reason;
-    out.error = round.error;
+  } else if (round.error_reason()) {
+    out.reason = *round.error_reason();
+    out.error = round.error();
   } else {
     out.reason = failure_reason::timeout;
     out.error = make_error_code(errc::timed_out);
@@ -240,87 +203,77 @@ probe_result failed(failure_reason reason, error_code ec, clock::time_point star
 
 icmp_probe::icmp_probe(asio::any_io_executor executor, probe_spec spec, binding where)
     : bound_probe(std::move(executor), std::move(spec), std::move(where)),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  const auto target = asio::ip::make_address(std::get<icmp_spec>(spec_.options).address, target_error_);
+  if (!target_error_) {
+    family_ = target.is_v4() ? AF_INET : AF_INET6;
+    to_length_ = to_sockaddr(target, to_);
+  }
+}
+
+icmp_probe::~icmp_probe() = default;
 
 asio::awaitable<probe_result> icmp_probe::run() {
   const auto start = clock::now();
   const auto deadline = start + spec_.timeout;
   const auto& options = std::get<icmp_spec>(spec_.options);
-  error_code ec;
-  const auto target = asio::ip::make_address(options.address, ec);
-  if (ec) co_return failed(failure_reason::internal, ec, start);
-  const int family = target.is_v4() ? AF_INET : AF_INET6;
-  const icmp_family icmp = target.is_v4() ? icmp_family::v4 : icmp_family::v6;
-
-  auto opened = open_icmp_socket(family);
-  if (!opened) co_return failed(failure_reason::internal, opened.error(), start);
-  const int fd = opened->fd.get();
-  if (auto r = apply_binding(fd, family, where_); !r) {
-    co_return failed(failure_reason::bind_error, r.error(), start);
+  if (target_error_) co_return failed(failure_reason::internal, target_error_, start);
+  const auto acquire = [&]() -> std::optional<probe_result> {
+    auto acquired = icmp_endpoint::acquire(executor_, where_, family_, options.dont_fragment);
+    if (!acquired) return failed(acquired.error().reason, acquired.error().error, start);
+    endpoint_ = std::move(*acquired);
+    return std::nullopt;
+  };
+  if (!endpoint_ || !endpoint_->valid()) {
+    endpoint_.reset();
+    if (auto failure = acquire()) co_return std::move(*failure);
   }
-  if (auto r = configure(fd, family, options.dont_fragment); !r) {
-    co_return failed(failure_reason::internal, r.error(), start);
-  }
-  const bool raw = opened->raw;
-  asio::posix::stream_descriptor descriptor(executor_, opened->fd.release());
-
-  sockaddr_storage to{};
-  const socklen_t to_length = to_sockaddr(target, to);
-  const auto id = static_cast<std::uint16_t>(random_());
-  const std::uint64_t cookie = random_();
-  // Raw IPv4 sockets see the IP header and every ICMP message; ping sockets only our answers
-  // (with the id the kernel chose).
-  const decode_options decode{.has_ip_header = raw && family == AF_INET,
-                              .id = raw ? std::optional<std::uint16_t>(id) : std::nullopt};
 
   probe_result out;
-  round_state round;
-  asio::steady_timer timer(executor_);
+  asio::steady_timer wake(executor_);
+  echo_round round(endpoint_, wake, options.packets, out);
+  const std::uint64_t cookie = random_();
   auto next_send = start;
+  bool moved = false;
   for (;;) {
     if (out.packets_sent < options.packets && clock::now() >= next_send) {
-      const std::uint16_t sequence = next_sequence_++;
-      echo_state echo;
-      echo.sent = clock::now();
-      echo.payload = make_echo_payload(
-          cookie, static_cast<std::uint64_t>(echo.sent.time_since_epoch().count()),
+      echo_state* echo = round.reserve();
+      if (echo == nullptr) {  // 65,536 echoes in flight on one socket
+        out.reason = failure_reason::internal;
+        out.error = from_errno(ENOBUFS);
+        break;
+      }
+      echo->sent_wall = std::chrono::system_clock::now();
+      echo->sent = clock::now();
+      echo->payload = make_echo_payload(
+          cookie, static_cast<std::uint64_t>(echo->sent.time_since_epoch().count()),
           options.payload_bytes);
-      const auto packet = encode_echo_request(icmp, id, sequence, echo.payload);
-      const ssize_t n = ::sendto(descriptor.native_handle(), packet.data(), packet.size(), 0,
-                                 reinterpret_cast<const sockaddr*>(&to), to_length);
-      if (n < 0) {
-        const int err = errno;
-        if (err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS) {
-          // EMSGSIZE (DF above the path MTU) or no route/link: the round's verdict.
-          out.reason = reason_of_errno(err).value_or(failure_reason::internal);
-          out.error = from_errno(err);
-          break;
-        }
+      const int err = round.endpoint().send(echo->sequence, echo->payload,
+                                            reinterpret_cast<const sockaddr*>(&to_), to_length_);
+      if (err != 0 && !round.endpoint().valid() && out.packets_sent == 0 && !moved) {
+        // The shared socket's binding went stale (interface re-created, address changed):
+        // open a fresh one and start the round over, once.
+        moved = true;
+        if (auto failure = acquire()) co_return std::move(*failure);
+        round.move_to(endpoint_);
+        continue;
+      }
+      if (err != 0 && err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS) {
+        // EMSGSIZE (DF above the path MTU) or no route/link: the round's verdict.
+        out.reason = reason_of_errno(err).value_or(failure_reason::internal);
+        out.error = from_errno(err);
+        break;
       }
       ++out.packets_sent;
-      round.echoes.emplace(sequence, std::move(echo));
       next_send += options.packet_interval;
       continue;
     }
-    if (round.settled(options.packets)) break;
-    const auto now = clock::now();
-    if (now >= deadline) break;
-    const auto wake = out.packets_sent < options.packets ? std::min(next_send, deadline) : deadline;
-    timer.expires_at(wake);
-    const auto woke = co_await (
-        descriptor.async_wait(asio::posix::descriptor_base::wait_read, use_tuple) ||
-        timer.async_wait(use_tuple));
-    if (woke.index() == 0) {
-      if (const auto [wait_ec] = std::get<0>(woke); wait_ec) {
-        out.reason = failure_reason::internal;
-        out.error = wait_ec;
-        break;
-      }
-      receive_all(descriptor.native_handle(), icmp, decode, round, out);
-    }
+    if (round.settled()) break;
+    if (clock::now() >= deadline) break;
+    wake.expires_at(out.packets_sent < options.packets ? std::min(next_send, deadline) : deadline);
+    // Ends at the time, or early when the endpoint settles the round (it cancels the timer).
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  error_code ignored;
-  descriptor.close(ignored);
   co_return finish(std::move(out), round, start);
 }
 

@@ -14,13 +14,17 @@
 namespace wgwatch::probe {
 
 /// Runs one round and reports its outcome. Owns its spec and binding, no scheduling state and
-/// no metrics. The scheduler bounds the whole round by the spec's timeout (`run() || timer`);
-/// a probe may set tighter per-phase deadlines. Never throws for network outcomes.
+/// no metrics. The probe ends its round by the spec's timeout itself; the scheduler cancels a
+/// round that overruns it (the awaited operation completes with operation_aborted). A probe
+/// may set tighter per-phase deadlines. Never throws for network outcomes.
 class probe {
  public:
   virtual ~probe() = default;
   virtual boost::asio::awaitable<probe_result> run() = 0;
   virtual const probe_spec& spec() const noexcept = 0;
+  /// True when every wait of run() is bounded by the spec's timeout, so that the scheduler
+  /// need not watch the round (it cancels rounds of other probes that overrun).
+  virtual bool ends_by_its_timeout() const noexcept { return false; }
 };
 
 /// What every probe kind keeps: the executor it runs on, its spec and its binding.
