@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The probe loop: offset, fixed-rate slots, link check, `run() || timer`, record, log
+// The probe loop: offset, fixed-rate slots, link check, run() with a watchdog, record, log
 // changes. Everything runs on the scheduler's executor (one thread).
 #include "probes/scheduler.hpp"
 
@@ -10,13 +10,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <variant>
 
 #include "util/error.hpp"
@@ -26,16 +27,20 @@
 namespace wgwatch::probe {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using steady = std::chrono::steady_clock;
 
 bool interface_usable(std::string_view interface) {
   ifreq ifr{};
   if (interface.empty() || interface.size() >= sizeof ifr.ifr_name) return false;
   std::memcpy(ifr.ifr_name, interface.data(), interface.size());
-  const unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  // One socket per thread for the ioctl, not one per call: the probe loop asks every round.
+  thread_local const unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd || ::ioctl(fd.get(), SIOCGIFFLAGS, &ifr) != 0) return false;  // ENODEV: missing
   return (ifr.ifr_flags & IFF_UP) != 0 && (ifr.ifr_flags & IFF_RUNNING) != 0;
+}
+
+std::chrono::milliseconds start_quantum(std::chrono::milliseconds interval) noexcept {
+  return std::clamp(interval / 100, std::chrono::milliseconds(1), max_start_quantum);
 }
 
 std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view probe,
@@ -51,36 +56,37 @@ std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view
   mix(tunnel);
   mix("/");
   mix(probe);
-  return std::chrono::milliseconds(
-      static_cast<std::int64_t>(h % static_cast<std::uint64_t>(interval.count())));
+  const auto quantum = start_quantum(interval);
+  const auto slots = static_cast<std::uint64_t>(interval / quantum);
+  return quantum * static_cast<std::int64_t>(h % slots);
 }
+
+// A tunnel's link state as last checked: the probes of one slot start together and share
+// one check.
+struct scheduler::link_state {
+  std::string tunnel;
+  steady::time_point checked{};  // never (the clock's epoch is boot)
+  bool usable = false;
+};
+
+// How long a link check stands for the tunnel's other probes.
+constexpr auto link_check_reuse = std::chrono::milliseconds(1);
 
 struct scheduler::entry {
   std::string tunnel;
+  link_state* link = nullptr;
   std::unique_ptr<probe> p;
+  std::size_t handle = 0;         // in the result_store
   asio::cancellation_signal cancel;
+  std::optional<asio::steady_timer> watchdog;  // cuts a round at its timeout
+  std::uint64_t round = 0;        // the round the watchdog was armed for
+  bool in_round = false;
+  bool cut = false;               // the watchdog cut the current round
   bool stopping = false;          // set on the executor by stop()
   bool exception_logged = false;  // an exception is logged once per probe
 };
 
 namespace {
-
-// The probe's own round, with an exception turned into an internal failure. `what` gets the
-// exception's text so that the caller can log it once, and only if this branch won the race
-// (when the timeout wins, the probe is cancelled and its exception is expected).
-asio::awaitable<probe_result> guarded_run(probe& p, std::string& what) {
-  try {
-    co_return co_await p.run();
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-    what = "unknown exception";
-  }
-  probe_result r;
-  r.reason = failure_reason::internal;
-  r.error = make_error_code(boost::system::errc::state_not_recoverable);
-  co_return r;
-}
 
 void log_changes(const std::string& tunnel, const probe_spec& spec, const probe_result& r,
                  const record_outcome& o) {
@@ -109,8 +115,16 @@ scheduler::scheduler(asio::any_io_executor executor, result_store& store, link_c
 scheduler::~scheduler() = default;
 
 void scheduler::add(std::string tunnel, std::unique_ptr<probe> p) {
-  store_.add_probe(tunnel, p->spec());
   auto e = std::make_unique<entry>();
+  e->handle = store_.add_probe(tunnel, p->spec());
+  const auto known = std::find_if(links_.begin(), links_.end(),
+                                  [&](const auto& l) { return l->tunnel == tunnel; });
+  if (known != links_.end()) {
+    e->link = known->get();
+  } else {
+    links_.push_back(std::make_unique<link_state>(link_state{tunnel}));
+    e->link = links_.back().get();
+  }
   e->tunnel = std::move(tunnel);
   e->p = std::move(p);
   probes_.push_back(std::move(e));
@@ -118,29 +132,45 @@ void scheduler::add(std::string tunnel, std::unique_ptr<probe> p) {
 
 namespace {
 
-// One round. `what` gets the text of an exception the probe threw (when its result won).
-asio::awaitable<probe_result> run_round(probe& p, const std::string& tunnel, std::string& what,
-                                        const scheduler::link_check& usable) {
-  const auto& spec = p.spec();
-  if (!usable(tunnel)) {
-    probe_result r;
-    r.reason = failure_reason::link_down;
-    r.error = from_errno(ENETDOWN);
-    co_return r;
-  }
-  const auto started = steady::now();
-  asio::steady_timer deadline(co_await asio::this_coro::executor, spec.timeout);
-  auto raced = co_await (guarded_run(p, what) || deadline.async_wait(asio::use_awaitable));
-  if (raced.index() == 1) {
-    what.clear();  // the probe was cancelled by the timeout: its exception is expected
-    probe_result r;
-    r.reason = failure_reason::timeout;
-    r.error = make_error_code(errc::timed_out);
-    r.duration = steady::now() - started;
-    co_return r;
-  }
-  co_return std::get<0>(std::move(raced));
+// A probe's own deadlines end its round at its timeout; the watchdog is the backstop for one
+// that does not, a little later so that it never beats a probe finishing on time.
+constexpr auto watchdog_grace = std::chrono::milliseconds(10);
+
+probe_result failure(failure_reason reason, error_code ec) {
+  probe_result r;
+  r.reason = reason;
+  r.error = ec;
+  return r;
 }
+
+}  // namespace
+
+bool scheduler::link_usable(entry& e) const {
+  auto& link = *e.link;
+  if (const auto now = steady::now(); now - link.checked >= link_check_reuse) {
+    link.usable = usable_(e.tunnel);
+    link.checked = now;
+  }
+  return link.usable;
+}
+
+// The watchdog cuts a round that overruns by emitting on the loop's cancellation signal: the
+// awaited operation inside the probe completes with operation_aborted (or its next co_await
+// throws). Much cheaper than racing every round against a timer (`run() || timer` spawns two
+// coroutines and unwinds an exception through the loser); probes that end their rounds by
+// their timeout themselves do without it.
+void scheduler::arm_watchdog(entry& e, steady::time_point at) {
+  const auto round = ++e.round;
+  e.in_round = true;
+  e.watchdog->expires_at(at);
+  e.watchdog->async_wait([&e, round](const error_code& ec) {
+    if (ec || !e.in_round || e.round != round) return;
+    e.cut = true;
+    e.cancel.emit(asio::cancellation_type::terminal);
+  });
+}
+
+namespace {
 
 // The next slot after `now` on the grid next + k * interval (k >= 0): missed slots are
 // skipped, not run back to back.
@@ -154,27 +184,65 @@ steady::time_point next_slot(steady::time_point next, std::chrono::milliseconds 
 }  // namespace
 
 void scheduler::start() {
+  // Every probe's grid starts from one epoch on the coarsest quantum, so that probes with the
+  // same interval whose offsets share a slot have timers expiring at the same instant.
+  const auto now = steady::now().time_since_epoch();
+  const steady::time_point epoch(
+      (now / max_start_quantum + 1) * std::chrono::duration_cast<steady::duration>(max_start_quantum));
   for (auto& owned : probes_) {
     entry& e = *owned;
-    auto loop = [this, &e]() -> asio::awaitable<void> {
+    auto loop = [this, &e, epoch]() -> asio::awaitable<void> {
       const auto& spec = e.p->spec();
       const auto interval = std::max(spec.interval, std::chrono::milliseconds(1));
       asio::steady_timer timer(co_await asio::this_coro::executor);
-      auto next = steady::now() + start_offset(e.tunnel, spec.name, interval);
+      e.watchdog.emplace(timer.get_executor());
+      auto next = epoch + start_offset(e.tunnel, spec.name, interval);
       while (!e.stopping) {
         timer.expires_at(next);
         const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || e.stopping) break;
         if (observe_start_) observe_start_(spec.probe_kind(), steady::now() - next);
+        // The round, inline (a coroutine frame fewer per round).
         std::string what;
-        const auto r = co_await run_round(*e.p, e.tunnel, what, usable_);
-        if (e.stopping) break;  // cut by stop(): not a result, and its exception expected
+        probe_result r;
+        if (!link_usable(e)) {
+          r = failure(failure_reason::link_down, from_errno(ENETDOWN));
+        } else {
+          const auto started = steady::now();
+          const bool watched = !e.p->ends_by_its_timeout();
+          e.cut = false;
+          if (watched) arm_watchdog(e, started + spec.timeout + watchdog_grace);
+          try {
+            r = co_await e.p->run();
+          } catch (const std::exception& ex) {
+            what = ex.what();
+          } catch (...) {
+            what = "unknown exception";
+          }
+          if (watched) {
+            e.in_round = false;
+            e.watchdog->cancel();
+          }
+          if (e.stopping) break;  // cut by stop(): not a result, and its exception expected
+          if (e.cut) {
+            // Cancelled by the watchdog, its exception expected: clear the cancellation for
+            // the next wait.
+            co_await asio::this_coro::reset_cancellation_state(
+                asio::enable_terminal_cancellation());
+            what.clear();
+            r = failure(failure_reason::timeout, make_error_code(errc::timed_out));
+            r.duration = steady::now() - started;
+          } else if (!what.empty()) {
+            r = failure(failure_reason::internal,
+                        make_error_code(boost::system::errc::state_not_recoverable));
+          }
+        }
         if (!what.empty() && !e.exception_logged) {
           e.exception_logged = true;
           log::error("probe threw", {{"device", e.tunnel}, {"probe", spec.name}, {"err", what}});
         }
         const auto outcome =
-            store_.record(e.tunnel, spec.name, r, steady::now(), std::chrono::system_clock::now());
+            store_.record(e.handle, r, steady::now(), std::chrono::system_clock::now());
         log_changes(e.tunnel, spec, r, outcome);
         next = next_slot(next + interval, interval, steady::now());
       }

@@ -39,6 +39,7 @@ class tcp_probe final : public bound_probe {
   using bound_probe::bound_probe;
 
   boost::asio::awaitable<probe_result> run() override;
+  bool ends_by_its_timeout() const noexcept override { return true; }  // the stream expires at the deadline
 };
 
 }  // namespace wgwatch::probe
