@@ -163,9 +163,9 @@ void icmp_endpoint::release(std::uint16_t sequence) noexcept {
   }
 }
 
-int icmp_endpoint::send(std::uint16_t sequence, std::span<const std::uint8_t> payload,
-                        const sockaddr* to, socklen_t to_length) {
-  packet_ = encode_echo_request(family_, id_, sequence, payload);
+int icmp_endpoint::send(std::uint16_t sequence, std::uint64_t cookie, std::uint64_t sent_ns,
+                        std::size_t payload_bytes, const sockaddr* to, socklen_t to_length) {
+  write_echo_request(packet_, family_, id_, sequence, cookie, sent_ns, payload_bytes);
   if (::sendto(descriptor_.native_handle(), packet_.data(), packet_.size(), 0, to, to_length) >= 0) {
     return 0;
   }

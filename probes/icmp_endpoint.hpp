@@ -73,10 +73,11 @@ class icmp_endpoint {
   /// io_context free to return from run().
   void release(std::uint16_t sequence) noexcept;
 
-  /// Sends an echo request with `sequence` and `payload` to `to`. Returns 0 or the errno of a
-  /// failed send; a stale binding (ENODEV, ENXIO, EINVAL, EADDRNOTAVAIL) also invalidates.
-  int send(std::uint16_t sequence, std::span<const std::uint8_t> payload, const sockaddr* to,
-           socklen_t to_length);
+  /// Sends an echo request with `sequence` and make_echo_payload(cookie, sent_ns,
+  /// payload_bytes) to `to`. Returns 0 or the errno of a failed send; a stale binding (ENODEV,
+  /// ENXIO, EINVAL, EADDRNOTAVAIL) also invalidates the endpoint.
+  int send(std::uint16_t sequence, std::uint64_t cookie, std::uint64_t sent_ns,
+           std::size_t payload_bytes, const sockaddr* to, socklen_t to_length);
 
   bool valid() const noexcept { return valid_; }
   bool raw() const noexcept { return raw_; }

@@ -67,38 +67,65 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) noexcept {
   return static_cast<std::uint16_t>(~sum);
 }
 
-std::vector<std::uint8_t> make_echo_payload(std::uint64_t cookie, std::uint64_t sent_ns,
-                                            std::size_t size) {
-  std::vector<std::uint8_t> out(size);
-  for (std::size_t i = 0; i < size; ++i) {
-    if (i < 8) {
-      out[i] = static_cast<std::uint8_t>(cookie >> (56 - 8 * i));
-    } else if (i < 16) {
-      out[i] = static_cast<std::uint8_t>(sent_ns >> (56 - 8 * (i - 8)));
-    } else {
-      out[i] = static_cast<std::uint8_t>(i);
-    }
-  }
-  return out;
+namespace {
+
+std::uint8_t payload_byte(std::size_t i, std::uint64_t cookie, std::uint64_t sent_ns) noexcept {
+  if (i < 8) return static_cast<std::uint8_t>(cookie >> (56 - 8 * i));
+  if (i < 16) return static_cast<std::uint8_t>(sent_ns >> (56 - 8 * (i - 8)));
+  return static_cast<std::uint8_t>(i);
 }
 
-std::vector<std::uint8_t> encode_echo_request(icmp_family family, std::uint16_t id,
-                                              std::uint16_t sequence,
-                                              std::span<const std::uint8_t> payload) {
-  std::vector<std::uint8_t> out(icmp_header_bytes + payload.size());
+/// The header (checksum still zero) and, through `fill`, the payload into `out`.
+template <class Fill>
+void write_request(std::vector<std::uint8_t>& out, icmp_family family, std::uint16_t id,
+                   std::uint16_t sequence, std::size_t payload_bytes, Fill fill) {
+  out.assign(icmp_header_bytes + payload_bytes, 0);
   out[0] = family == icmp_family::v4 ? icmp4_echo_request : icmp6_echo_request;
-  out[1] = 0;
   out[4] = static_cast<std::uint8_t>(id >> 8);
   out[5] = static_cast<std::uint8_t>(id);
   out[6] = static_cast<std::uint8_t>(sequence >> 8);
   out[7] = static_cast<std::uint8_t>(sequence);
-  std::copy(payload.begin(), payload.end(), out.begin() + icmp_header_bytes);
+  fill(std::span<std::uint8_t>(out).subspan(icmp_header_bytes));
   if (family == icmp_family::v4) {
     const std::uint16_t sum = internet_checksum(out);
     out[2] = static_cast<std::uint8_t>(sum >> 8);
     out[3] = static_cast<std::uint8_t>(sum);
   }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> make_echo_payload(std::uint64_t cookie, std::uint64_t sent_ns,
+                                            std::size_t size) {
+  std::vector<std::uint8_t> out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = payload_byte(i, cookie, sent_ns);
   return out;
+}
+
+bool echo_payload_matches(std::span<const std::uint8_t> payload, std::uint64_t cookie,
+                          std::uint64_t sent_ns, std::size_t size) noexcept {
+  if (payload.size() != size) return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (payload[i] != payload_byte(i, cookie, sent_ns)) return false;
+  }
+  return true;
+}
+
+std::vector<std::uint8_t> encode_echo_request(icmp_family family, std::uint16_t id,
+                                              std::uint16_t sequence,
+                                              std::span<const std::uint8_t> payload) {
+  std::vector<std::uint8_t> out;
+  write_request(out, family, id, sequence, payload.size(),
+                [&](std::span<std::uint8_t> to) { std::copy(payload.begin(), payload.end(), to.begin()); });
+  return out;
+}
+
+void write_echo_request(std::vector<std::uint8_t>& out, icmp_family family, std::uint16_t id,
+                        std::uint16_t sequence, std::uint64_t cookie, std::uint64_t sent_ns,
+                        std::size_t payload_bytes) {
+  write_request(out, family, id, sequence, payload_bytes, [&](std::span<std::uint8_t> to) {
+    for (std::size_t i = 0; i < to.size(); ++i) to[i] = payload_byte(i, cookie, sent_ns);
+  });
 }
 
 result<decoded_icmp> decode_icmp(icmp_family family, std::span<const std::uint8_t> packet,

@@ -47,10 +47,20 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) noexcept;
 std::vector<std::uint8_t> make_echo_payload(std::uint64_t cookie, std::uint64_t sent_ns,
                                             std::size_t size);
 
+/// True when `payload` is exactly make_echo_payload(cookie, sent_ns, size), without building it.
+bool echo_payload_matches(std::span<const std::uint8_t> payload, std::uint64_t cookie,
+                          std::uint64_t sent_ns, std::size_t size) noexcept;
+
 /// An echo request with `payload`; IPv4 with its checksum, IPv6 with checksum 0.
 std::vector<std::uint8_t> encode_echo_request(icmp_family family, std::uint16_t id,
                                               std::uint16_t sequence,
                                               std::span<const std::uint8_t> payload);
+
+/// The same request with make_echo_payload(cookie, sent_ns, payload_bytes), written into
+/// `out` (whose capacity is reused: the probe loop's path).
+void write_echo_request(std::vector<std::uint8_t>& out, icmp_family family, std::uint16_t id,
+                        std::uint16_t sequence, std::uint64_t cookie, std::uint64_t sent_ns,
+                        std::size_t payload_bytes);
 
 /// What a received ICMP message says about our echoes.
 enum class icmp_message {

@@ -63,7 +63,7 @@ std::optional<failure_reason> reason_of_errno(int err) {
 /// One echo of the round.
 struct echo_state {
   std::uint16_t sequence = 0;
-  std::vector<std::uint8_t> payload;
+  std::uint64_t sent_ns = 0;  ///< in the payload, after the probe's cookie
   clock::time_point sent;
   std::chrono::system_clock::time_point sent_wall;  ///< against the kernel's receive stamp
   bool answered = false;
@@ -75,15 +75,21 @@ struct echo_state {
 class echo_round final : public icmp_waiter {
  public:
   echo_round(std::shared_ptr<icmp_endpoint> endpoint, asio::steady_timer& wake,
-             std::uint32_t packets, probe_result& out)
-      : endpoint_(std::move(endpoint)), wake_(wake), packets_(packets), out_(out) {
-    echoes_.reserve(packets);
+             const icmp_spec& options, std::uint64_t cookie, probe_result& out)
+      : endpoint_(std::move(endpoint)),
+        wake_(wake),
+        packets_(options.packets),
+        payload_bytes_(options.payload_bytes),
+        cookie_(cookie),
+        out_(out) {
+    echoes_.reserve(packets_);
   }
   ~echo_round() { release_all(); }
   echo_round(const echo_round&) = delete;
   echo_round& operator=(const echo_round&) = delete;
 
   icmp_endpoint& endpoint() noexcept { return *endpoint_; }
+  std::uint64_t cookie() const noexcept { return cookie_; }
 
   /// Starts over on another endpoint (the first send found this one stale).
   void move_to(std::shared_ptr<icmp_endpoint> endpoint) {
@@ -104,7 +110,7 @@ class echo_round final : public icmp_waiter {
     echo_state* echo = find(sequence);
     // The cookie check: ping sockets rewrite the id, so the payload proves the answer is ours.
     if (echo == nullptr || echo->answered ||
-        !std::equal(echo->payload.begin(), echo->payload.end(), payload.begin(), payload.end())) {
+        !echo_payload_matches(payload, cookie_, echo->sent_ns, payload_bytes_)) {
       return;
     }
     echo->answered = true;
@@ -162,6 +168,8 @@ class echo_round final : public icmp_waiter {
   std::shared_ptr<icmp_endpoint> endpoint_;
   asio::steady_timer& wake_;
   std::uint32_t packets_;
+  std::size_t payload_bytes_;
+  std::uint64_t cookie_;
   probe_result& out_;
   std::vector<echo_state> echoes_;
   std::uint32_t answered_ = 0;
@@ -231,8 +239,7 @@ asio::awaitable<probe_result> icmp_probe::run() {
 
   probe_result out;
   asio::steady_timer wake(executor_);
-  echo_round round(endpoint_, wake, options.packets, out);
-  const std::uint64_t cookie = random_();
+  echo_round round(endpoint_, wake, options, random_(), out);
   auto next_send = start;
   bool moved = false;
   for (;;) {
@@ -245,10 +252,9 @@ asio::awaitable<probe_result> icmp_probe::run() {
       }
       echo->sent_wall = std::chrono::system_clock::now();
       echo->sent = clock::now();
-      echo->payload = make_echo_payload(
-          cookie, static_cast<std::uint64_t>(echo->sent.time_since_epoch().count()),
-          options.payload_bytes);
-      const int err = round.endpoint().send(echo->sequence, echo->payload,
+      echo->sent_ns = static_cast<std::uint64_t>(echo->sent.time_since_epoch().count());
+      const int err = round.endpoint().send(echo->sequence, round.cookie(), echo->sent_ns,
+                                            options.payload_bytes,
                                             reinterpret_cast<const sockaddr*>(&to_), to_length_);
       if (err != 0 && !round.endpoint().valid() && out.packets_sent == 0 && !moved) {
         // The shared socket's binding went stale (interface re-created, address changed):

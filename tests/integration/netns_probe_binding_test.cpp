@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -344,6 +345,41 @@ TEST(netns_probe_binding_address_test, a_changed_interface_address_is_picked_up_
   check_command({"ip", "addr", "add", "10.77.0.2/24", "dev", "wgwtest0"});
   EXPECT_EQ(bound_address(), "10.77.0.2");  // within the cache's second
   check_command({"ip", "link", "del", "wgwtest0"});
+}
+
+// ICMP probes keep one socket across rounds. When the tunnel interface is deleted and
+// re-created under the same name (a new ifindex), the socket's binding is stale: the next
+// round must notice at its first send and reopen, not fail.
+TEST(netns_probe_binding_recreate_test, an_icmp_probe_survives_its_interface_being_re_created) {
+  WGWATCH_REQUIRE_ISOLATION();
+  named_netns far("wgwatch-recreate-far");
+  std::optional<veth_pair> link;
+  link.emplace("wgwre0", "10.78.0.1/24", far, "wgwre1", "10.78.0.2/24");
+  asio::io_context io;
+  probe::icmp_spec options;
+  options.address = "10.78.0.2";
+  options.packets = 2;
+  options.packet_interval = 10ms;
+  probe::probe_spec spec = spec_of(options.address, 2s);
+  spec.options = options;
+  auto p = probe::make_probe(io.get_executor(), spec, {"wgwre0", std::nullopt, 0});
+  const auto round = [&] {
+    probe::probe_result out;
+    asio::co_spawn(io, p->run(), [&](std::exception_ptr e, probe::probe_result r) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(r);
+    });
+    io.restart();
+    io.run();  // returns once the round is over: the socket waits only while echoes fly
+    return out;
+  };
+  const auto before = round();
+  EXPECT_TRUE(before.success) << describe(before);
+  link.reset();
+  link.emplace("wgwre0", "10.78.0.1/24", far, "wgwre1", "10.78.0.2/24");
+  const auto after = round();
+  EXPECT_TRUE(after.success) << describe(after);
+  EXPECT_EQ(after.packets_received, 2u);
 }
 
 }  // namespace
