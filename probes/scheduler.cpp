@@ -40,7 +40,7 @@ bool interface_usable(std::string_view interface) {
 }
 
 std::chrono::milliseconds start_quantum(std::chrono::milliseconds interval) noexcept {
-  return std::clamp(interval / 100, std::chrono::milliseconds(1), max_start_quantum);
+  return std::clamp(interval / 50, std::chrono::milliseconds(1), max_start_quantum);
 }
 
 std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view probe,
