@@ -40,7 +40,7 @@ bool interface_usable(std::string_view interface) {
 }
 
 std::chrono::milliseconds start_quantum(std::chrono::milliseconds interval) noexcept {
-  return std::clamp(interval / 50, std::chrono::milliseconds(1), max_start_quantum);
+  return std::clamp(interval / 40, std::chrono::milliseconds(1), max_start_quantum);
 }
 
 std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view probe,
@@ -70,7 +70,7 @@ struct scheduler::link_state {
 };
 
 // How long a link check stands for the tunnel's other probes.
-constexpr auto link_check_reuse = std::chrono::milliseconds(1);
+constexpr auto link_check_reuse = std::chrono::milliseconds(50);
 
 struct scheduler::entry {
   std::string tunnel;

@@ -25,12 +25,12 @@ namespace wgwatch::probe {
 /// SIOCGIFFLAGS ioctl. Thread-safe.
 bool interface_usable(std::string_view interface);
 
-/// The grid that round starts fall on: interval / 50, between 1 and 20 ms. Probes whose
+/// The grid that round starts fall on: interval / 40, between 1 and 25 ms. Probes whose
 /// offsets share a slot start together, in one wakeup of the loop, and their answers come
 /// back together. A wakeup from idle costs the loop more than a probe's own work (on a 2-core
 /// VM, 1,000 ICMP probes a second: 93 us of CPU per probe with a wakeup or two each, 30 us at
-/// ten per wakeup, 22 us at twenty), and fifty slots per interval still spread the load.
-inline constexpr std::chrono::milliseconds max_start_quantum{20};
+/// ten per wakeup, 20 us at twenty-five), and forty slots per interval still spread the load.
+inline constexpr std::chrono::milliseconds max_start_quantum{25};
 std::chrono::milliseconds start_quantum(std::chrono::milliseconds interval) noexcept;
 
 /// Where in [0, interval) a probe's rounds fall: FNV-1a of "tunnel/probe" picks one of the
@@ -42,7 +42,7 @@ std::chrono::milliseconds start_offset(std::string_view tunnel, std::string_view
 /// wait for its offset, then one round per interval on a fixed-rate schedule (a round that
 /// overruns skips the slots it missed; it never bursts). A round is
 ///   - failure_reason::link_down, without running, when the tunnel interface is unusable (one
-///     check serves the tunnel's probes for a millisecond);
+///     check serves the tunnel's probes for 50 ms; meanwhile a downed link fails their sends);
 ///   - otherwise run(), which is cut (cancelled) when it overruns its timeout, then
 ///     failure_reason::timeout;
 ///   - an exception from the probe is failure_reason::internal (logged once per probe).
