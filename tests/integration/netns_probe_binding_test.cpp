@@ -2,7 +2,9 @@
 // Probes bound to a wireguard-go tunnel (wg0) in a private namespace: they reach the far side
 // through wg0 even when the main table routes the target through wg1 (tx counters prove it),
 // DF echoes near the tunnel MTU pass until the underlay MTU is lowered (an MTU black hole),
-// and a downed tunnel fails them with a reason instead of hanging.
+// and a downed tunnel fails them with a reason instead of hanging. On plain veth links: an
+// ICMP probe survives its interface being re-created, the tunnel fwmark is on the probes'
+// packets, and ICMPv6 echoes (and a too-big DF one) work bound to an interface.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -164,10 +166,11 @@ struct probe_lab {
   std::unique_ptr<far_http_server> server;
 };
 
-probe::probe_result run_round(probe::probe_spec spec, const std::string& interface,
+/// One round of `spec` bound to `where` on a fresh io_context.
+probe::probe_result run_round(probe::probe_spec spec, const probe::binding& where,
                               std::chrono::steady_clock::duration* elapsed = nullptr) {
   asio::io_context io;
-  auto p = probe::make_probe(io.get_executor(), std::move(spec), {interface, std::nullopt, 0});
+  auto p = probe::make_probe(io.get_executor(), std::move(spec), where);
   probe::probe_result out;
   const auto start = std::chrono::steady_clock::now();
   asio::co_spawn(io, p->run(), [&](std::exception_ptr e, probe::probe_result r) {
@@ -177,6 +180,11 @@ probe::probe_result run_round(probe::probe_spec spec, const std::string& interfa
   io.run();
   if (elapsed) *elapsed = std::chrono::steady_clock::now() - start;
   return out;
+}
+
+probe::probe_result run_round(probe::probe_spec spec, const std::string& interface,
+                              std::chrono::steady_clock::duration* elapsed = nullptr) {
+  return run_round(std::move(spec), probe::binding{interface, std::nullopt, 0}, elapsed);
 }
 
 probe::probe_spec spec_of(std::string target, std::chrono::milliseconds timeout) {
@@ -380,6 +388,59 @@ TEST(netns_probe_binding_recreate_test, an_icmp_probe_survives_its_interface_bei
   const auto after = round();
   EXPECT_TRUE(after.success) << describe(after);
   EXPECT_EQ(after.packets_received, 2u);
+}
+
+/// Packets the counter rule of our nftables output chain has seen.
+std::uint64_t marked_packets() {
+  const auto listing = check_command({"nft", "list", "chain", "inet", "wgwatch_mark", "out"});
+  const auto at = listing.find("counter packets ");
+  if (at == std::string::npos) throw std::runtime_error("no counter in: " + listing);
+  return std::stoull(listing.substr(at + 16));
+}
+
+// The tunnel's fwmark is on every packet its probes send (an output rule counts marked
+// packets); a probe of a tunnel without one leaves the counter alone.
+TEST(netns_probe_binding_veth_test, the_tunnel_fwmark_marks_probe_packets) {
+  WGWATCH_REQUIRE_ISOLATION();
+  WGWATCH_REQUIRE_PROGRAM("nft");
+  named_netns far("wgwatch-mark-far");
+  veth_pair link("wgwmk0", "10.79.0.1/24", far, "wgwmk1", "10.79.0.2/24");
+  check_command({"nft", "-f", "-"}, "table inet wgwatch_mark {\n"
+                                    "  chain out {\n"
+                                    "    type filter hook output priority 0; policy accept;\n"
+                                    "    meta mark 0x2a counter\n"
+                                    "  }\n"
+                                    "}\n");
+  const auto spec = icmp_to("10.79.0.2");
+  const auto unmarked = run_round(spec, {"wgwmk0", std::nullopt, 0});
+  const auto before = marked_packets();
+  const auto marked = run_round(spec, {"wgwmk0", std::nullopt, 0x2a});
+  const auto after = marked_packets();
+  run_command({"nft", "delete", "table", "inet", "wgwatch_mark"});
+  EXPECT_TRUE(unmarked.success) << describe(unmarked);
+  EXPECT_EQ(before, 0u) << "the unmarked probe's packets were counted";
+  EXPECT_TRUE(marked.success) << describe(marked);
+  EXPECT_EQ(after - before, 3u) << "every echo carries the mark";
+}
+
+// ICMPv6 over a real interface: echoes bound to it are answered from the far namespace, and
+// a DF echo above the link MTU is message_too_big.
+TEST(netns_probe_binding_veth_test, icmpv6_echoes_bound_to_an_interface) {
+  WGWATCH_REQUIRE_ISOLATION();
+  named_netns far("wgwatch-v6-far");
+  veth_pair link("wgw6a0", "10.80.0.1/24", far, "wgw6a1", "10.80.0.2/24");
+  write_sysctl("/proc/sys/net/ipv6/conf/wgw6a0/disable_ipv6", "0");  // the lab turns it off
+  check_command({"ip", "-6", "addr", "add", "fd00:80::1/64", "dev", "wgw6a0", "nodad"});
+  check_command(far.exec({"ip", "-6", "addr", "add", "fd00:80::2/64", "dev", "wgw6a1", "nodad"}));
+  const auto ok = run_round(icmp_to("fd00:80::2"), {"wgw6a0", std::nullopt, 0});
+  EXPECT_TRUE(ok.success) << describe(ok);
+  EXPECT_EQ(ok.packets_received, 3u);
+  ASSERT_EQ(ok.rtts.size(), 3u);
+  EXPECT_GT(ok.rtts[0].count(), 0.0);
+  const auto too_big =
+      run_round(icmp_to("fd00:80::2", static_cast<std::uint32_t>(mtu_of("wgw6a0") - 48 + 1)),
+                {"wgw6a0", std::nullopt, 0});
+  EXPECT_EQ(too_big.reason, failure_reason::message_too_big) << describe(too_big);
 }
 
 }  // namespace
