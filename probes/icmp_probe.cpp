@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -25,24 +24,6 @@ namespace {
 
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
-
-socklen_t to_sockaddr(const asio::ip::address& address, sockaddr_storage& out) {
-  out = {};
-  if (address.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out);
-    sin->sin_family = AF_INET;
-    const auto bytes = address.to_v4().to_bytes();
-    std::memcpy(&sin->sin_addr, bytes.data(), bytes.size());
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out);
-  sin6->sin6_family = AF_INET6;
-  const auto v6 = address.to_v6();
-  const auto bytes = v6.to_bytes();
-  std::memcpy(&sin6->sin6_addr, bytes.data(), bytes.size());
-  sin6->sin6_scope_id = v6.scope_id();
-  return sizeof(sockaddr_in6);
-}
 
 std::optional<failure_reason> reason_of_errno(int err) {
   switch (err) {
@@ -215,7 +196,7 @@ icmp_probe::icmp_probe(asio::any_io_executor executor, probe_spec spec, binding 
   const auto target = asio::ip::make_address(std::get<icmp_spec>(spec_.options).address, target_error_);
   if (!target_error_) {
     family_ = target.is_v4() ? AF_INET : AF_INET6;
-    to_length_ = to_sockaddr(target, to_);
+    to_ = asio::ip::icmp::endpoint(target, 0);
   }
 }
 
@@ -254,8 +235,8 @@ asio::awaitable<probe_result> icmp_probe::run() {
       echo->sent = clock::now();
       echo->sent_ns = static_cast<std::uint64_t>(echo->sent.time_since_epoch().count());
       const int err = round.endpoint().send(echo->sequence, round.cookie(), echo->sent_ns,
-                                            options.payload_bytes,
-                                            reinterpret_cast<const sockaddr*>(&to_), to_length_);
+                                            options.payload_bytes, to_.data(),
+                                            static_cast<socklen_t>(to_.size()));
       if (err != 0 && !round.endpoint().valid() && out.packets_sent == 0 && !moved) {
         // The shared socket's binding went stale (interface re-created, address changed):
         // open a fresh one and start the round over, once.

@@ -9,6 +9,7 @@
 #include <random>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/icmp.hpp>
 
 #include "probes/probe.hpp"
 
@@ -35,8 +36,7 @@ class icmp_probe final : public bound_probe {
   std::mt19937_64 random_;
   int family_ = AF_INET;
   error_code target_error_;  ///< the spec's address did not parse
-  sockaddr_storage to_{};
-  socklen_t to_length_ = 0;
+  boost::asio::ip::icmp::endpoint to_;
   std::shared_ptr<icmp_endpoint> endpoint_;
 };
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <utility>
 
+#include <boost/asio/ip/udp.hpp>
+
 #include "util/error.hpp"
 
 namespace wgwatch::probe {
@@ -27,30 +29,16 @@ struct ifaddrs_deleter {
   void operator()(ifaddrs* p) const noexcept { ::freeifaddrs(p); }
 };
 
-result<void> bind_to(int fd, const ip::address& source, std::string_view interface) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (source.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
-    sin->sin_family = AF_INET;
-    const auto bytes = source.to_v4().to_bytes();
-    std::memcpy(&sin->sin_addr, bytes.data(), bytes.size());
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    sin6->sin6_family = AF_INET6;
-    const auto v6 = source.to_v6();
-    const auto bytes = v6.to_bytes();
-    std::memcpy(&sin6->sin6_addr, bytes.data(), bytes.size());
-    sin6->sin6_scope_id = v6.scope_id();
-    // A configured link-local source needs the interface's scope to be bindable.
-    if (v6.is_link_local() && sin6->sin6_scope_id == 0) {
-      const std::string name(interface);
-      sin6->sin6_scope_id = ::if_nametoindex(name.c_str());
-    }
-    length = sizeof(sockaddr_in6);
+result<void> bind_to(int fd, ip::address source, std::string_view interface) {
+  // A configured link-local source needs the interface's scope to be bindable.
+  if (source.is_v6() && source.to_v6().is_link_local() && source.to_v6().scope_id() == 0) {
+    const std::string name(interface);
+    auto v6 = source.to_v6();
+    v6.scope_id(::if_nametoindex(name.c_str()));
+    source = v6;
   }
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0) return from_errno();
+  const ip::udp::endpoint local(source, 0);  // Asio's sockaddr for it, whatever the socket
+  if (::bind(fd, local.data(), static_cast<socklen_t>(local.size())) != 0) return from_errno();
   return {};
 }
 
