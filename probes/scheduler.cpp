@@ -79,8 +79,7 @@ struct scheduler::entry {
   std::size_t handle = 0;         // in the result_store
   asio::cancellation_signal cancel;
   std::optional<asio::steady_timer> watchdog;  // cuts a round at its timeout
-  std::uint64_t round = 0;        // the round the watchdog was armed for
-  bool in_round = false;
+  std::uint64_t round = 0;        // the watched round in flight; bumped again when it ends
   bool cut = false;               // the watchdog cut the current round
   bool stopping = false;          // set on the executor by stop()
   bool exception_logged = false;  // an exception is logged once per probe
@@ -161,10 +160,10 @@ bool scheduler::link_usable(entry& e) const {
 // their timeout themselves do without it.
 void scheduler::arm_watchdog(entry& e, steady::time_point at) {
   const auto round = ++e.round;
-  e.in_round = true;
   e.watchdog->expires_at(at);
   e.watchdog->async_wait([&e, round](const error_code& ec) {
-    if (ec || !e.in_round || e.round != round) return;
+    // A handler already due when the round ended finds the count moved on.
+    if (ec || e.round != round) return;
     e.cut = true;
     e.cancel.emit(asio::cancellation_type::terminal);
   });
@@ -220,7 +219,7 @@ void scheduler::start() {
             what = "unknown exception";
           }
           if (watched) {
-            e.in_round = false;
+            ++e.round;
             e.watchdog->cancel();
           }
           if (e.stopping) break;  // cut by stop(): not a result, and its exception expected
