@@ -36,6 +36,15 @@ std::optional<std::string> check_range(std::chrono::milliseconds d, std::chrono:
   return std::nullopt;
 }
 
+/// check_range, and a whole number of seconds (handshake times have a resolution of 1 s).
+std::optional<std::string> check_whole_seconds(std::chrono::milliseconds d,
+                                               std::chrono::milliseconds min,
+                                               std::chrono::milliseconds max) {
+  if (auto e = check_range(d, min, max)) return e;
+  if (d % 1s != 0ms) return "must be a whole number of seconds";
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> check_telemetry_path(std::string_view path) {
@@ -66,9 +75,7 @@ std::optional<std::string> check_interface_name(std::string_view name) {
 }
 
 std::optional<std::string> check_recent_handshake_window(std::chrono::milliseconds d) {
-  if (auto e = check_range(d, 1s, 24h)) return e;
-  if (d % 1s != 0ms) return "must be a whole number of seconds";
-  return std::nullopt;
+  return check_whole_seconds(d, 1s, 24h);
 }
 
 std::optional<std::string> check_read_timeout(std::chrono::milliseconds d) {
@@ -89,9 +96,7 @@ std::optional<std::string> check_absolute_path(std::string_view path) {
 }
 
 std::optional<std::string> check_handshake_max_age(std::chrono::milliseconds d) {
-  if (auto e = check_range(d, 2min, 24h)) return e;
-  if (d % 1s != 0ms) return "must be a whole number of seconds";
-  return std::nullopt;
+  return check_whole_seconds(d, 2min, 24h);
 }
 
 std::optional<std::string> check_health_window(std::chrono::milliseconds d) {
