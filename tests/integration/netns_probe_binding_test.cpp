@@ -21,17 +21,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "netns_lab.hpp"
 #include "probes/probe.hpp"
 #include "probes/socket_binding.hpp"
+#include "support/tcp_servers.hpp"
 #include "util/unique_fd.hpp"
 
 WGWATCH_ISOLATED_TEST_PROGRAM();
@@ -95,42 +92,6 @@ int mtu_of(const std::string& ifname) {
   return req.ifr_mtu;
 }
 
-/// An HTTP responder on the far side: 200 "far side ok" to every request.
-class far_http_server {
- public:
-  explicit far_http_server(unique_fd listener) : acceptor_(io_) {
-    acceptor_.assign(tcp::v4(), listener.release());
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~far_http_server() {
-    io_.stop();
-    thread_.join();
-  }
-
- private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-      if (ec) co_return;
-      asio::co_spawn(io_, answer(std::move(socket)), asio::detached);
-    }
-  }
-  static asio::awaitable<void> answer(tcp::socket socket) {
-    asio::streambuf request;
-    auto [ec, n] = co_await asio::async_read_until(socket, request, "\r\n\r\n", use_tuple);
-    if (ec) co_return;
-    const std::string body = "far side ok";
-    const std::string text = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                             "\r\nConnection: close\r\n\r\n" + body;
-    co_await asio::async_write(socket, asio::buffer(text), use_tuple);
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
-
 /// Two tunnels to one far namespace: wg0 (10.10.0.1) <-> wgf0 (10.10.0.2) and wg1
 /// (10.20.0.1) <-> wgf1 (10.20.0.2), over the veth underlay 198.18.0.1 <-> 198.18.0.2. The far
 /// side also owns 192.0.2.10 (its lo), allowed through both tunnels; the main table routes it
@@ -152,7 +113,10 @@ struct probe_lab {
     add_peer(wgf1, wg1.keys.public_key, "198.18.0.1:51821", "10.20.0.1/32");
     check_command({"ip", "-n", far.name(), "addr", "add", "192.0.2.10/32", "dev", "lo"});
     check_command({"ip", "route", "add", "192.0.2.10/32", "dev", "wg1"});
-    server = std::make_unique<far_http_server>(listen_in(far, far_port));
+    server.serve(listen_in(far, far_port), [](tcp::socket socket) {
+      return answer(std::move(socket), http_response_text("200 OK", "far side ok"));
+    });
+    server.start();
     // Handshakes first, so the rounds below measure the data path only.
     for (const char* address : {"10.10.0.2", "10.20.0.2"}) {
       const auto r = ping(address, 1, 10);
@@ -163,7 +127,7 @@ struct probe_lab {
   named_netns far{"wgwatch-probe-far"};
   veth_pair underlay{"vnear0", "198.18.0.1/24", far, "vfar0", "198.18.0.2/24"};
   lab_device wg0, wg1, wgf0, wgf1;
-  std::unique_ptr<far_http_server> server;
+  tcp_servers server;  // an HTTP responder: 200 "far side ok" to every request
 };
 
 /// One round of `spec` bound to `where` on a fresh io_context.

@@ -12,13 +12,10 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -29,6 +26,7 @@
 #include <thread>
 
 #include "netns_lab.hpp"
+#include "support/tcp_servers.hpp"
 #include "util/unique_fd.hpp"
 
 WGWATCH_ISOLATED_TEST_PROGRAM();
@@ -56,12 +54,6 @@ constexpr std::uint16_t tls_port = 8443;         // HTTPS 200 "far side ok", cer
 constexpr const char* ok_body = "far side ok";
 constexpr const char* tls_name = "far.test";
 
-std::string http_response(std::string_view status, std::string_view body) {
-  return "HTTP/1.1 " + std::string(status) +
-         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + std::string(body);
-}
-
 /// The far side's HTTP and HTTPS servers, one behaviour per port, on one thread.
 class far_servers {
  public:
@@ -69,56 +61,24 @@ class far_servers {
       : tls_(ssl::context::tls_server) {
     tls_.use_certificate_chain_file(cert_file);
     tls_.use_private_key_file(key_file, ssl::context::pem);
-    serve(ns, ok_port,
-          [](tcp::socket s) { return answer(std::move(s), http_response("200 OK", ok_body)); });
+    serve(ns, ok_port, [](tcp::socket s) {
+      return answer(std::move(s), http_response_text("200 OK", ok_body));
+    });
     serve(ns, status_port, [](tcp::socket s) {
-      return answer(std::move(s), http_response("503 Service Unavailable", ok_body));
+      return answer(std::move(s), http_response_text("503 Service Unavailable", ok_body));
     });
     serve(ns, wrong_body_port, [](tcp::socket s) {
-      return answer(std::move(s), http_response("200 OK", "nothing to see"));
+      return answer(std::move(s), http_response_text("200 OK", "nothing to see"));
     });
     serve(ns, silent_port, [](tcp::socket s) { return never_answer(std::move(s)); });
     serve(ns, drip_port, [](tcp::socket s) { return drip(std::move(s)); });
     serve(ns, tls_port, [this](tcp::socket s) { return answer_tls(std::move(s)); });
-    thread_ = std::thread([this] { io_.run(); });
+    servers_.start();
   }
-  ~far_servers() {
-    io_.stop();
-    thread_.join();
-  }
-  far_servers(const far_servers&) = delete;
-  far_servers& operator=(const far_servers&) = delete;
 
  private:
-  using handler = std::function<asio::awaitable<void>(tcp::socket)>;
-
-  void serve(const named_netns& ns, std::uint16_t port, handler h) {
-    auto& acceptor = *acceptors_.emplace_back(std::make_unique<tcp::acceptor>(io_));
-    acceptor.assign(tcp::v4(), listen_in(ns, port).release());
-    asio::co_spawn(io_, accept_loop(acceptor, std::move(h)), asio::detached);
-  }
-
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, handler h) {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
-      if (ec) co_return;
-      asio::co_spawn(io_, h(std::move(socket)), asio::detached);
-    }
-  }
-
-  /// True once the request header has arrived. Callers await it into a variable first:
-  /// `if (!co_await read_request(s))` died with SIGILL when built by GCC 12.
-  template <class Stream>
-  static asio::awaitable<bool> read_request(Stream& stream) {
-    asio::streambuf request;
-    auto [ec, n] = co_await asio::async_read_until(stream, request, "\r\n\r\n", use_tuple);
-    co_return !ec;
-  }
-
-  static asio::awaitable<void> answer(tcp::socket socket, std::string text) {
-    const bool got = co_await read_request(socket);
-    if (!got) co_return;
-    co_await asio::async_write(socket, asio::buffer(text), use_tuple);
+  void serve(const named_netns& ns, std::uint16_t port, connection_handler h) {
+    servers_.serve(listen_in(ns, port), std::move(h));
   }
 
   /// Holds the connection open, reading and discarding, until the client goes away.
@@ -158,14 +118,12 @@ class far_servers {
     }
     const bool got = co_await read_request(stream);
     if (!got) co_return;
-    const std::string text = http_response("200 OK", ok_body);
+    const std::string text = http_response_text("200 OK", ok_body);
     co_await asio::async_write(stream, asio::buffer(text), use_tuple);
   }
 
   ssl::context tls_;
-  asio::io_context io_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
-  std::thread thread_;
+  tcp_servers servers_;  // last: stopped before the TLS context goes
 };
 
 /// wg0 and wg1 to one far namespace, both ends with persistent keepalive, plus far_servers

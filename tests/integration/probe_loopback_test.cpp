@@ -14,13 +14,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -28,6 +25,7 @@
 #include "probes/probe.hpp"
 #include "support/netns.hpp"
 #include "support/require.hpp"
+#include "support/tcp_servers.hpp"
 #include "util/unique_fd.hpp"
 
 namespace wgwatch::probe {
@@ -38,63 +36,38 @@ namespace ssl = asio::ssl;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using test::connection_handler;
+using test::read_request;  // errors ignored where awaited bare: the probe decides
 constexpr auto slack = 500ms;
 
 const binding loopback{"lo", std::nullopt, 0};
-
-/// What a test server does with one accepted connection (plain or TLS).
-using connection_handler = std::function<asio::awaitable<void>(tcp::socket)>;
 
 /// A server on 127.0.0.1:<ephemeral> running its own io_context on a thread.
 class test_server {
  public:
   explicit test_server(connection_handler handler)
-      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}), handler_(std::move(handler)) {
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
+      : port_(servers_.serve_loopback(std::move(handler))) {
+    servers_.start();
   }
-  ~test_server() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const { return port_; }
 
  private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-      if (ec) co_return;
-      asio::co_spawn(io_, handler_(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  connection_handler handler_;
-  std::thread thread_;
+  test::tcp_servers servers_;
+  std::uint16_t port_;
 };
-
-/// Reads until the end of the request header (errors ignored: the probe decides).
-template <class Stream>
-asio::awaitable<void> read_request(Stream& stream) {
-  asio::streambuf buffer;
-  co_await asio::async_read_until(stream, buffer, "\r\n\r\n", use_tuple);
-}
 
 template <class Stream>
 asio::awaitable<void> write_text(Stream& stream, std::string text) {
   co_await asio::async_write(stream, asio::buffer(text), use_tuple);
 }
 
-std::string response(unsigned status, std::string body) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+std::string response(unsigned status, std::string_view body) {
+  return test::http_response_text(std::to_string(status) + " X", body);
 }
 
 connection_handler answer(unsigned status, std::string body) {
-  return [=](tcp::socket socket) -> asio::awaitable<void> {
-    co_await read_request(socket);
-    co_await write_text(socket, response(status, body));
+  return [=](tcp::socket socket) {
+    return test::answer(std::move(socket), response(status, body));
   };
 }
 
