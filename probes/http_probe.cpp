@@ -234,6 +234,10 @@ result<http_url> parse_http_url(std::string_view url) {
   return out;
 }
 
+http_probe::http_probe(asio::any_io_executor executor, probe_spec spec, binding where)
+    : bound_probe(std::move(executor), std::move(spec), std::move(where)),
+      url_(parse_http_url(std::get<http_spec>(spec_.options).url)) {}
+
 asio::awaitable<probe_result> http_probe::run() {
   const auto start = clock::now();
   const auto deadline = start + spec_.timeout;
@@ -245,7 +249,7 @@ asio::awaitable<probe_result> http_probe::run() {
     r.out.success = outcome.reason == failure_reason::none;
     return std::move(r.out);
   };
-  const auto url = parse_http_url(options.url);
+  const auto& url = url_;
   if (!url) {
     probe_result out;
     out.reason = failure_reason::internal;

@@ -35,9 +35,13 @@ result<http_url> parse_http_url(std::string_view url);
 /// Runs on the executor's thread; never throws for network outcomes.
 class http_probe final : public bound_probe {
  public:
-  using bound_probe::bound_probe;
+  /// Splits the spec's URL once, not every round.
+  http_probe(boost::asio::any_io_executor executor, probe_spec spec, binding where);
 
   boost::asio::awaitable<probe_result> run() override;
+
+ private:
+  result<http_url> url_;
 };
 
 }  // namespace wgwatch::probe
