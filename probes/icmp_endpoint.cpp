@@ -89,8 +89,8 @@ boost::system::result<std::shared_ptr<icmp_endpoint>, icmp_endpoint::open_failur
 icmp_endpoint::acquire(const asio::any_io_executor& executor, const binding& where, int family,
                        bool dont_fragment) {
   const void* context = &asio::query(executor, asio::execution::context);
-  key k{context,       where.interface, where.source_address.value_or(""),
-        where.source_address.has_value(), where.fwmark, family, dont_fragment};
+  key k{context, where.interface, where.source_address.value_or(""), where.fwmark, family,
+        dont_fragment};
   auto& reg = registry::get();
   {
     const std::lock_guard lock(reg.mutex);

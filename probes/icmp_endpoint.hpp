@@ -3,7 +3,6 @@
 // family and don't-fragment setting; answers and ICMP errors dispatched by echo sequence.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -80,11 +79,10 @@ class icmp_endpoint {
            std::size_t payload_bytes, const sockaddr* to, socklen_t to_length);
 
   bool valid() const noexcept { return valid_; }
-  bool raw() const noexcept { return raw_; }
 
  private:
-  /// (execution context, interface, source address, has source, fwmark, family, DF)
-  using key = std::tuple<const void*, std::string, std::string, bool, std::uint32_t, int, bool>;
+  /// (execution context, interface, source address or "", fwmark, family, DF)
+  using key = std::tuple<const void*, std::string, std::string, std::uint32_t, int, bool>;
   struct registry;
   icmp_endpoint(const boost::asio::any_io_executor& executor, int fd, bool raw, int family);
 
