@@ -3,10 +3,14 @@
 # Installs what wgwatch needs from Debian 12's archive, without recommends
 # (wireguard-tools recommends a whole kernel image).
 #   install-deps.sh          build and run, demo lab included: compiler, libraries,
-#                            wireguard-go, wireguard-tools, iproute2, ping, curl
+#                            wireguard-go, wireguard-tools, iproute2, ping, curl, nftables
+#                            (fault injection), and the decide loop the lab runs: Prometheus,
+#                            Alertmanager and python3 (the lab's webhook receiver)
 #   install-deps.sh --test   also what the test suite and packaging check drive: GoogleTest,
-#                            nftables, promtool, dpkg-dev (cpack's shlibdeps), and QEMU, cpio
-#                            and kmod for the kernel tests' guest (tests/kernel/)
+#                            promtool, amtool, jsonnet (the policy bundle is rendered from it),
+#                            Node.js and npm (dashboard schema and query checks), dpkg-dev
+#                            (cpack's shlibdeps), and QEMU, cpio and kmod for the kernel
+#                            tests' guest (tests/kernel/)
 #   install-deps.sh --bench  also the peer tools the benchmarks measure side by side:
 #                            blackbox_exporter and smokeping_prober (tests/bench/probe_bench);
 #                            not for CI (their packages start services)
@@ -15,8 +19,9 @@ set -eu
 build_packages="ca-certificates cmake g++ make pkg-config git
   libboost1.81-dev prometheus-cpp-dev libmnl-dev libfmt-dev libtomlplusplus-dev
   libssl-dev zlib1g-dev libisal-dev
-  wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl"
-test_packages="googletest libgtest-dev libgmock-dev nftables prometheus dpkg-dev file
+  wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl nftables
+  prometheus prometheus-alertmanager python3"
+test_packages="googletest libgtest-dev libgmock-dev jsonnet dpkg-dev file
   qemu-system-x86 cpio kmod"
 bench_packages="prometheus-blackbox-exporter prometheus-smokeping-prober"
 
@@ -26,6 +31,12 @@ case "${1:-}" in
     --bench) packages="$build_packages $test_packages $bench_packages" ;;
     *) echo "usage: install-deps.sh [--test|--bench]" >&2; exit 2 ;;
 esac
+
+# Node.js (with its npm) for the dashboard checks, unless a node is already installed: Debian's
+# npm package would conflict with a Node.js from elsewhere that bundles its own npm.
+if [ "${1:-}" != "" ] && ! command -v node >/dev/null 2>&1; then
+    packages="$packages nodejs npm"
+fi
 
 missing=""
 for p in $packages; do
