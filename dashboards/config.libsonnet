@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Dashboard knobs. The bundle's shared knobs (job selector, the labels that identify an agent)
+// come from alerts/config.libsonnet; the dashboard-only ones (uids, tags, titles) default here.
+local alerts = import 'alerts/config.libsonnet';
+local shared = alerts._config;
+local pick(key, default) = std.get(shared, key, default);
+
+{
+  _config+:: {
+    // Selects the wgwatch scrape job in the variable queries; change it if your job is named
+    // differently (the `job` variable then lists only what this selector matches).
+    selector: pick('jobSelector', 'job="wgwatch"'),
+    // The labels that identify one agent; every aggregation keeps them.
+    agentLabels: pick('agentLabels', ['job', 'instance']),
+    // Dashboard identity: stable uids (links and bookmarks rely on them), tags (the dashboards
+    // link to each other by the first tag), and a title prefix to tell them apart in search.
+    uids: pick('dashboardUids', {
+      fleet: 'wgwatch-fleet',
+      tunnel: 'wgwatch-tunnel',
+      failover: 'wgwatch-failover',
+    }),
+    tags: pick('dashboardTags', ['wgwatch', 'wireguard']),
+    titlePrefix: pick('dashboardTitlePrefix', 'wgwatch / '),
+    // Auto-refresh and default time range.
+    refresh: pick('dashboardRefresh', '30s'),
+    timeFrom: pick('dashboardTimeFrom', 'now-3h'),
+    // The oldest Grafana these dashboards are written for (panel types and options).
+    grafanaVersion: '10.4.0',
+    // The failover alert the fleet and failover dashboards show.
+    failoverAlert: pick('failoverAlertName', 'WireGuardTunnelFailover'),
+  },
+}
