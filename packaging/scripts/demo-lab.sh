@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A self-contained WireGuard lab in two network namespaces, scraped by wgwatch.
-#
+# A self-contained WireGuard lab in two network namespaces, scraped by wgwatch, watched by
+# Prometheus with the bundle's rules, routed by Alertmanager to a webhook receiver.
 #   demo-lab.sh [--check] [--timeout SECONDS] [PATH_TO_WGWATCH]
+#   demo-lab.sh fault on|off|status     (a silent failure on wg0 of the running lab)
 #
 #   host ── wgwatch-h 198.18.95.1/30 ──veth── wgwatch-m 198.18.95.2/30 ─┐
 #                                                                       │ netns wgwatch-site
-#     wg0 (primary) 10.200.0.1, .11  ─┐   wireguard-go, private /run,   │ agent on
-#     wg1 (standby) 10.201.0.1, .11  ─┤   wgwatch next to them          │ 198.18.95.2:9586
+#     wg0 (primary) 10.200.0.1, .11  ─┐   wireguard-go, private /run,   │ agent     :9586
+#     wg1 (standby) 10.201.0.1, .11  ─┤   wgwatch next to them          │ Prometheus :9090
+#                                     │                                 │ Alertmanager :9093
+#                                     │   webhook receiver 127.0.0.1:9595 (prints notifications)
 #                                     └ wgwatch-us 198.18.94.1/30 ──────┘
 #                                          │ veth underlay
 #     netns wgwatch-cloud: wgwatch-uc 198.18.94.2/30, wireguard-go devices
@@ -15,15 +18,21 @@
 #       c1a 10.201.0.2 / c1b 10.201.0.3  (far ends of wg1)
 #
 # Each site tunnel has two real peers, kept busy by a ping each, and one configured peer
-# whose endpoint does not answer, so it never completes a handshake.
+# whose endpoint does not answer, so it never completes a handshake. Both tunnels are in
+# group "lab". Prometheus loads the bundle's alerts/wgwatch.rules.yml and scrapes the agent at
+# the intervals of alerts/prometheus.yml; Alertmanager runs alerts/alertmanager.yml with its
+# webhook URLs pointed at the receiver (WGWATCH_DEMO_ALERTS=DIR takes the three files from
+# DIR instead, e.g. a render-bundle.sh output). `fault on` drops wg0's inner traffic at its
+# far ends (nftables in wgwatch-cloud) while handshakes go on; `fault off` lifts it.
 #
 # wireguard-go always puts its UAPI socket in /var/run/wireguard. Each namespace's processes
 # therefore run in one shell with a private mount namespace and a tmpfs on /run: the site's
 # agent sees exactly the site's sockets, and nothing of the host's /run/wireguard.
 #
-# Without --check the lab runs until Ctrl-C. With --check it waits until a scrape shows a
-# recent handshake on both wg0 and wg1 and both tunnels healthy (interface, handshake and
-# ICMP data plane), prints a summary and exits 0 (or 1 on timeout).
+# Without --check the lab runs until Ctrl-C. With --check it waits until both tunnels are
+# healthy and Prometheus scrapes the agent with the rules loaded, injects the silent failure,
+# waits for the receiver's FIRING WireGuardTunnelFailover wg0 -> wg1, lifts the failure and,
+# when the grace period fits in --timeout, waits for RESOLVED; it exits 0, or 1 with the logs.
 # Either way everything it created is removed on exit, and leftovers of an earlier run with
 # the same names are removed at start.
 set -euo pipefail
@@ -37,20 +46,80 @@ readonly underlay_cloud_if=wgwatch-uc
 readonly host_addr=198.18.95.1
 readonly agent_addr=198.18.95.2
 readonly agent_port=9586
+readonly prometheus_port=9090
+readonly alertmanager_port=9093
+readonly receiver_addr=127.0.0.1:9595
 readonly underlay_site=198.18.94.1
 readonly underlay_cloud=198.18.94.2
 readonly state_prefix=/tmp/wgwatch-lab.
 readonly metrics_url="http://${agent_addr}:${agent_port}/metrics"
+readonly prometheus_url="http://${agent_addr}:${prometheus_port}"
+readonly alertmanager_url="http://${agent_addr}:${alertmanager_port}"
+readonly group=lab
+readonly fault_table=wgwatch_lab_fault
+# The failover receiver's URL in alerts/alertmanager.yml (the agent's future webhook).
+readonly bundle_failover_url=http://127.0.0.1:9586/api/v1/failover/alertmanager
 
 repo_root=$(cd "$(dirname "$0")/../.." && pwd)
+alerts_dir=${WGWATCH_DEMO_ALERTS:-$repo_root/alerts}
+receiver_py=$repo_root/packaging/scripts/demo-webhook-receiver.py
 mode=run
 timeout=90
 binary=""
 
 usage() {
-    sed -n '5p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
+
+say() { printf 'demo-lab: %s\n' "$*"; }
+die() { printf 'demo-lab: %s\n' "$*" >&2; exit 1; }
+
+# --- fault: a silent failure of the primary, on the running lab --------------------------
+
+# wg0's far ends (c0a, c0b) drop everything that comes out of the tunnel, so probes and pings
+# through wg0 go unanswered while the encrypted UDP underneath, handshakes included, flows on.
+fault() {
+    [ "$(id -u)" = 0 ] || die "needs root: sudo $0 fault ${1:-}"
+    [ -e "/run/netns/$cloud_ns" ] || die "no running lab (netns $cloud_ns is missing)"
+    case "${1:-}" in
+        on)
+            # Create-delete-create: one atomic transaction whether or not it was on already.
+            ip netns exec "$cloud_ns" nft -f - <<EOF
+table inet $fault_table
+delete table inet $fault_table
+table inet $fault_table {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        iifname { "c0a", "c0b" } counter drop
+    }
+}
+EOF
+            say "fault on: wg0's inner traffic is dropped in netns $cloud_ns; handshakes go on"
+            ;;
+        off)
+            if ip netns exec "$cloud_ns" nft delete table inet "$fault_table" 2>/dev/null; then
+                say "fault off: wg0 carries traffic again"
+            else
+                say "fault off: no fault was on"
+            fi
+            ;;
+        status)
+            local rules
+            if rules=$(ip netns exec "$cloud_ns" nft list table inet "$fault_table" 2>/dev/null); then
+                say "fault on: $(grep -o 'packets [0-9]*' <<<"$rules" | head -n 1) of wg0 dropped"
+            else
+                say "fault off"
+            fi
+            ;;
+        *) usage 2 ;;
+    esac
+}
+
+if [ "${1:-}" = fault ]; then
+    fault "${2:-}"
+    exit 0
+fi
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -64,9 +133,6 @@ while [ $# -gt 0 ]; do
 done
 binary=${binary:-$repo_root/build/exporter/wgwatch}
 
-say() { printf 'demo-lab: %s\n' "$*"; }
-die() { printf 'demo-lab: %s\n' "$*" >&2; exit 1; }
-
 # --- cleanup ---------------------------------------------------------------------------
 
 # Ends every process left in one of our namespaces (they can only be ours: the names are).
@@ -76,7 +142,7 @@ kill_namespace_processes() {
     [ -n "$pids" ] || return 0
     # shellcheck disable=SC2086
     kill -TERM $pids 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
+    for _ in $(seq 25); do
         pids=$(ip netns pids "$ns" 2>/dev/null || true)
         [ -n "$pids" ] || return 0
         sleep 0.2
@@ -92,7 +158,7 @@ cleanup() {
         kill_namespace_processes "$ns"
     done
     # The shells that entered the namespaces, and the log tail, if they are still around.
-    for pid in ${site_shell_pid:-} ${cloud_shell_pid:-} ${tail_pid:-}; do
+    for pid in ${site_shell_pid:-} ${cloud_shell_pid:-} ${monitor_shell_pid:-} ${tail_pid:-}; do
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
@@ -124,12 +190,16 @@ on_exit() {
 # --- prerequisites ---------------------------------------------------------------------
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, TUN devices): sudo $0"
-for tool in ip wg wireguard-go unshare mount curl ping; do
+for tool in ip wg wireguard-go unshare mount curl ping nft python3 \
+    prometheus promtool prometheus-alertmanager amtool; do
     command -v "$tool" >/dev/null || die "missing $tool (packaging/scripts/install-deps.sh installs it)"
 done
 [ -c /dev/net/tun ] || die "missing /dev/net/tun (wireguard-go needs a TUN device)"
 [ -x "$binary" ] || die "no agent binary at $binary (build it: cmake --build build --target wgwatch)"
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+for f in wgwatch.rules.yml prometheus.yml alertmanager.yml; do
+    [ -f "$alerts_dir/$f" ] || die "missing $alerts_dir/$f (the policy bundle)"
+done
 
 cleanup
 trap on_exit EXIT
@@ -148,7 +218,8 @@ for k in site-wg0 site-wg1 c0a c0b c1a c1b dead0 dead1; do
 done
 pub() { cat "$state/$1.pub"; }
 
-# The lab's agent config: both tunnels always reported, peers under friendly names.
+# The lab's agent config: both tunnels always reported, peers under friendly names. A 10 s
+# data-plane window (ten 1 s rounds) lets a silent drop show within seconds.
 cat >"$state/wgwatch.toml" <<EOF
 # wgwatch demo lab (generated by demo-lab.sh)
 [web]
@@ -181,11 +252,14 @@ name = "cloud-b (wg1)"
 public_key = "$(pub dead1)"
 name = "branch-offline (wg1)"
 
-# The two tunnels, each probed through itself (bound to its interface).
+# The two tunnels of group "$group", each probed through itself (bound to its interface).
 [[tunnel]]
 interface = "wg0"
 role = "primary"
+group = "$group"
 peers = ["$(pub c0a)"]
+[tunnel.health]
+window = "10s"
 [[tunnel.probe]]
 name = "cloud-a-icmp"
 kind = "icmp"
@@ -196,7 +270,10 @@ timeout = "500ms"
 [[tunnel]]
 interface = "wg1"
 role = "standby"
+group = "$group"
 peers = ["$(pub c1a)"]
+[tunnel.health]
+window = "10s"
 [[tunnel.probe]]
 name = "cloud-a-icmp"
 kind = "icmp"
@@ -205,6 +282,30 @@ interval = "1s"
 timeout = "500ms"
 EOF
 umask 022
+
+# --- the bundle, pointed at the lab ----------------------------------------------------
+
+# Prometheus: the bundle's example config with the lab's agent as target, the lab's
+# Alertmanager, and the bundle's rule file (copied next to it, as the example expects).
+cp "$alerts_dir/wgwatch.rules.yml" "$state/wgwatch.rules.yml"
+sed -e "s#127\.0\.0\.1:${agent_port}#${agent_addr}:${agent_port}#g" \
+    -e "s#127\.0\.0\.1:9093#${agent_addr}:${alertmanager_port}#g" \
+    -E -e "s#^([[:space:]]*-[[:space:]]*)['\"]?[^'\"[:space:]]*wgwatch\.rules\.yml['\"]?#\1$state/wgwatch.rules.yml#" \
+    "$alerts_dir/prometheus.yml" >"$state/prometheus.yml"
+grep -q "${agent_addr}:${agent_port}" "$state/prometheus.yml" ||
+    die "$alerts_dir/prometheus.yml: no scrape target 127.0.0.1:$agent_port to point at the lab's agent"
+promtool check config "$state/prometheus.yml" >"$state/promtool.out" 2>&1 ||
+    { cat "$state/promtool.out" >&2; die "the lab's Prometheus config is invalid"; }
+
+# Alertmanager: the failover webhook to the receiver's /failover, every other webhook URL
+# (the default receiver's placeholder) to its /other.
+sed -e "s#${bundle_failover_url}#http://${receiver_addr}/failover#" \
+    -E -e "\#http://${receiver_addr}/#!s#^([[:space:]]*-?[[:space:]]*url:[[:space:]]*).*#\1http://${receiver_addr}/other#" \
+    "$alerts_dir/alertmanager.yml" >"$state/alertmanager.yml"
+grep -q "http://${receiver_addr}/failover" "$state/alertmanager.yml" ||
+    die "$alerts_dir/alertmanager.yml: no webhook URL $bundle_failover_url to point at the receiver"
+amtool check-config "$state/alertmanager.yml" >"$state/amtool.out" 2>&1 ||
+    { cat "$state/amtool.out" >&2; die "the lab's Alertmanager config is invalid"; }
 
 # Waits (inside a namespace shell) for wireguard-go's UAPI socket to appear.
 # shellcheck disable=SC2016  # expanded by the namespace shell, not here
@@ -275,6 +376,32 @@ echo "\$!" >"$state/agent.pid"
 wait
 EOF
 
+# The decide loop, next to the agent in the site namespace: the webhook receiver,
+# Alertmanager and Prometheus, each with its data in the lab's temp directory (bash: wait -n).
+cat >"$state/monitor.sh" <<EOF
+set -u
+pids=""
+trap 'kill \$pids 2>/dev/null; wait; exit 0' INT TERM
+ip link set lo up
+python3 "$receiver_py" "$receiver_addr" >"$state/receiver.log" 2>&1 &
+pids="\$pids \$!"
+prometheus-alertmanager --config.file="$state/alertmanager.yml" \\
+    --storage.path="$state/alertmanager" --cluster.listen-address= \\
+    --web.listen-address="${agent_addr}:${alertmanager_port}" \\
+    --web.external-url="$alertmanager_url/" >"$state/alertmanager.log" 2>&1 &
+pids="\$pids \$!"
+prometheus --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/prometheus" \\
+    --web.listen-address="${agent_addr}:${prometheus_port}" \\
+    --web.external-url="$prometheus_url/" >"$state/prometheus.log" 2>&1 &
+pids="\$pids \$!"
+# One of them gone is the lab broken: end the others, so the lab notices this shell is gone.
+wait -n || true
+echo "receiver, Alertmanager or Prometheus exited" >&2
+kill \$pids 2>/dev/null
+wait
+exit 1
+EOF
+
 # --- namespaces and links --------------------------------------------------------------
 
 ip netns add "$site_ns"
@@ -303,72 +430,165 @@ done
 ip netns exec "$site_ns" unshare -m --propagation private sh "$state/site.sh" \
     >"$state/site.out" 2>&1 &
 site_shell_pid=$!
+ip netns exec "$site_ns" bash "$state/monitor.sh" >"$state/monitor.out" 2>&1 &
+monitor_shell_pid=$!
 
-# --- wait for the agent ----------------------------------------------------------------
+# --- waiting for the lab ---------------------------------------------------------------
+
+started=$SECONDS
+deadline=$((SECONDS + timeout))
 
 scrape() { curl -fsS --max-time 2 "$metrics_url" 2>/dev/null; }
+ready() { curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; }
+received() { grep -E "$1" "$state/receiver.log" 2>/dev/null; }
 
-# Prints "<device> <peers with recent handshake>" for wg0 and wg1 from a scrape.
-recent_handshakes() {
-    awk '/^wireguard_device_peers_with_recent_handshake\{/ {
-            if (match($0, /device="[^"]*"/)) print substr($0, RSTART + 8, RLENGTH - 9), $NF
-         }'
+# Prometheus' answer to an instant query, as "labels value" lines, e.g.
+# `{device="wg0",...} 1`.
+query() {
+    curl -fsS --max-time 2 -G "$prometheus_url/api/v1/query" --data-urlencode "query=$1" \
+        2>/dev/null | grep -oE '"metric":\{[^}]*\},"value":\[[^]]*\]' |
+        sed -E 's/^"metric":(\{[^}]*\}),"value":\[[^,]*,"([^"]*)"\]$/\1 \2/'
 }
 
-agent_failed() {
-    cat "$state/site.out" >&2 || true
-    say "agent log (last 40 lines):" >&2
-    tail -n 40 "$state/agent.log" >&2 || true
+# The value of one wgwatch_tunnel_* series of a device in a scrape.
+tunnel_value() {
+    awk -v name="wgwatch_tunnel_$2{" -v device="device=\"$3\"" \
+        'index($0, name) == 1 && index($0, device) { print $NF; exit }' <<<"$1"
+}
+
+show_logs() {
+    local f
+    for f in site.out monitor.out agent.log prometheus.log alertmanager.log receiver.log; do
+        [ -s "$state/$f" ] || continue
+        say "$f (last 25 lines):"
+        tail -n 25 "$state/$f" | sed 's/^/  /'
+    done
+}
+
+lab_failed() {
+    show_logs >&2
     die "$1"
 }
 
-deadline=$((SECONDS + timeout))
-until scrape >/dev/null; do
-    kill -0 "$site_shell_pid" 2>/dev/null || agent_failed "site side exited"
-    if [ -e "$state/agent.pid" ] && ! kill -0 "$(cat "$state/agent.pid")" 2>/dev/null; then
-        agent_failed "the agent exited"
-    fi
-    [ $SECONDS -lt $deadline ] || agent_failed "no scrape from $metrics_url within ${timeout}s"
-    sleep 0.5
-done
-
-if [ "$mode" = check ]; then
-    while :; do
-        body=$(scrape || true)
-        summary=$(recent_handshakes <<<"$body" || true)
-        healthy=$(grep -cE '^wgwatch_tunnel_healthy\{device="wg[01]",role="[a-z]+"\} 1$' <<<"$body" || true)
-        if awk '$2 >= 1 { ok[$1] = 1 } END { exit !(ok["wg0"] && ok["wg1"]) }' <<<"$summary" &&
-            [ "$healthy" = 2 ]; then
-            say "OK: devices with peers that completed a recent handshake, both tunnels healthy:"
-            awk '{ printf "  %s: %s peers with a recent handshake\n", $1, $2 }' <<<"$summary"
-            grep -E '^(wireguard_peer_last_handshake_seconds|wgwatch_tunnel_healthy)' <<<"$body" |
-                sed 's/^/  /' || true
-            exit 0
+# Polls `$@` every half second until it succeeds; fails the lab at the deadline, or at once
+# when one of the lab's shells (and so what it runs) has exited.
+wait_until() {
+    local what=$1
+    shift
+    until "$@"; do
+        kill -0 "$site_shell_pid" 2>/dev/null || lab_failed "site side exited"
+        kill -0 "$monitor_shell_pid" 2>/dev/null || lab_failed "Prometheus, Alertmanager or the receiver exited"
+        if [ -e "$state/agent.pid" ] && ! kill -0 "$(cat "$state/agent.pid")" 2>/dev/null; then
+            lab_failed "the agent exited"
         fi
-        if [ $SECONDS -ge $deadline ]; then
-            say "FAIL: no recent handshake or no healthy tunnel on wg0 and wg1 within ${timeout}s; last scrape:" >&2
-            grep -E '^(wireguard_device|wgwatch_wireguard|wgwatch_tunnel)' <<<"$body" >&2 || true
-            agent_failed "check failed"
-        fi
-        sleep 1
+        [ $SECONDS -lt $deadline ] || lab_failed "FAIL: $what, not within ${timeout}s"
+        sleep 0.5
     done
-fi
+}
 
-cat <<EOF
+wait_until "no scrape from $metrics_url" scrape >/dev/null
+wait_until "Alertmanager not ready at $alertmanager_url" ready "$alertmanager_url/-/ready"
+wait_until "Prometheus not ready at $prometheus_url" ready "$prometheus_url/-/ready"
+wait_until "the receiver did not start" received '^webhook: listening' >/dev/null
+
+if [ "$mode" = run ]; then
+    cat <<EOF
 
 wgwatch demo lab is running (agent in netns $site_ns, config $state/wgwatch.toml).
 
-  metrics: $metrics_url
+  metrics:      $metrics_url
+  Prometheus:   $prometheus_url/alerts     (rules: $prometheus_url/rules)
+  Alertmanager: $alertmanager_url/
+  notifications: printed below as "webhook: <time> <FIRING|RESOLVED> <alert> ..."
 
-  curl -s $metrics_url | grep -E '^wireguard_(device|peer)_'
+  curl -s $metrics_url | grep -E '^wgwatch_tunnel_(handshake_ok|data_plane_ok|healthy)'
   nsenter -t $(cat "$state/agent.pid") -m -n wg show    # what the agent reads (as root)
+
+A silent failure on the primary wg0 (its inner traffic dropped, handshakes go on):
+
+  $0 fault on       # data_plane_ok{device="wg0"} 0, then FIRING WireGuardTunnelFailover wg0 -> wg1
+  $0 fault off      # RESOLVED once wg0 has been healthy for the grace period
+  $0 fault status
 
 Handshakes complete within a few seconds; the "branch-offline" peers never handshake.
 Press Ctrl-C to stop; everything the lab created is removed.
 
 EOF
-tail -n +1 -f "$state/agent.log" &
-tail_pid=$!
-wait "$site_shell_pid" || true
-kill "$tail_pid" 2>/dev/null || true
-die "the site side exited unexpectedly"
+    tail -q -n +1 -f "$state/agent.log" "$state/receiver.log" &
+    tail_pid=$!
+    wait -n "$site_shell_pid" "$monitor_shell_pid" || true
+    kill "$tail_pid" 2>/dev/null || true
+    show_logs >&2
+    die "the lab exited unexpectedly"
+fi
+
+# --- check: the whole decide loop ------------------------------------------------------
+
+both_tunnels_up() {
+    local body summary
+    body=$(scrape || true)
+    summary=$(awk '/^wireguard_device_peers_with_recent_handshake\{/ {
+                      if (match($0, /device="[^"]*"/)) print substr($0, RSTART + 8, RLENGTH - 9), $NF
+                   }' <<<"$body")
+    awk '$2 >= 1 { ok[$1] = 1 } END { exit !(ok["wg0"] && ok["wg1"]) }' <<<"$summary" &&
+        [ "$(tunnel_value "$body" healthy wg0)" = 1 ] && [ "$(tunnel_value "$body" healthy wg1)" = 1 ]
+}
+rules_loaded() {
+    curl -fsS --max-time 2 "$prometheus_url/api/v1/rules?type=alert" 2>/dev/null |
+        grep -q '"name":"WireGuardTunnelFailover"'
+}
+prometheus_sees_both_healthy() {
+    [ "$(query "up{instance=\"${agent_addr}:${agent_port}\"}" | awk '{ print $NF }')" = 1 ] &&
+        [ "$(query "wgwatch_tunnel_healthy{instance=\"${agent_addr}:${agent_port}\",group=\"$group\"} == 1" |
+            wc -l)" = 2 ]
+}
+silent_failure_seen() {
+    local body
+    body=$(scrape || true)
+    [ "$(tunnel_value "$body" data_plane_ok wg0)" = 0 ] && [ "$(tunnel_value "$body" handshake_ok wg0)" = 1 ]
+}
+readonly firing="FIRING WireGuardTunnelFailover group=$group wg0 -> wg1 "
+readonly resolved="RESOLVED WireGuardTunnelFailover group=$group wg0 -> wg1 "
+
+# The failover alert's keep_firing_for in the rule file, in seconds (0 when it has none).
+grace_seconds() {
+    awk '/^[[:space:]]*-[[:space:]]*alert:/ { gsub(/["\047]/, ""); mine = ($NF == "WireGuardTunnelFailover") }
+         mine && /^[[:space:]]*keep_firing_for:/ { print $NF; exit }' "$state/wgwatch.rules.yml" |
+        tr -d "'\"" | awk '{
+            s = 0; d = $0
+            while (match(d, /^[0-9]+(ms|s|m|h|d|w|y)/)) {
+                n = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
+                u = n; sub(/^[0-9]+/, "", u); sub(/[a-z]+$/, "", n)
+                s += n * (u == "ms" ? 0.001 : u == "s" ? 1 : u == "m" ? 60 : u == "h" ? 3600 : u == "d" ? 86400 : u == "w" ? 604800 : 31536000)
+            }
+            printf "%d\n", s
+        } END { if (NR == 0) print 0 }'
+}
+
+wait_until "no recent handshake or no healthy tunnel on wg0 and wg1" both_tunnels_up
+say "both tunnels healthy after $((SECONDS - started))s"
+wait_until "Prometheus did not load WireGuardTunnelFailover" rules_loaded
+wait_until "Prometheus does not scrape the agent (up == 1) with wg0 and wg1 healthy in group $group" \
+    prometheus_sees_both_healthy
+say "Prometheus scrapes the agent, rules loaded, after $((SECONDS - started))s"
+
+fault on
+fault_at=$SECONDS
+wait_until "wg0's data plane did not go down (with handshake_ok 1) under the fault" silent_failure_seen
+say "silent failure seen after $((SECONDS - fault_at))s: data_plane_ok{device=\"wg0\"} 0, handshake_ok 1"
+wait_until "the receiver got no '$firing' notification" received "$firing" >/dev/null
+say "failover notified after $((SECONDS - fault_at))s: $(received "$firing" | head -n 1)"
+
+fault off
+lifted_at=$SECONDS
+grace=$(grace_seconds)
+# Back to healthy takes a full 10 s window of good rounds, then the grace period, then up to
+# Alertmanager's group_interval: 30 s covers the window, scrapes, evaluation and the flush.
+if [ $((SECONDS + 10 + grace + 30)) -gt $deadline ]; then
+    say "skipped waiting for RESOLVED: the grace period (${grace}s) does not fit in the remaining $((deadline - SECONDS))s of --timeout ${timeout}"
+else
+    wait_until "the receiver got no '$resolved' notification" received "$resolved" >/dev/null
+    say "failback notified $((SECONDS - lifted_at))s after lifting the fault (grace ${grace}s): $(received "$resolved" | head -n 1)"
+fi
+say "OK: the decide loop works end to end in $((SECONDS - started))s; notifications received:"
+sed -n 's/^webhook: /  /p' "$state/receiver.log" | grep -v '^  listening' || true
