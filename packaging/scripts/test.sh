@@ -7,7 +7,8 @@
 #   4. build/wgvm: the kernel tests' QEMU guest (tests/kernel/prepare-vm.sh)
 #   5. build/: ctest -LE bench (the .deb is the packaging.deb test; label kernel boots the
 #      guest), last, so the output ends with ctest's summary
-# Exits non-zero on the first failing step. CI=true: no colour, failure output always shown.
+# Exits non-zero on the first failing step. CI=true: no colour, failure output always shown,
+# and a skipped test fails the run (ctest-no-skips.sh lists what skipped and why).
 # Extra arguments go to both ctest runs (e.g. -R uapi, or -j2).
 set -euo pipefail
 
@@ -37,7 +38,8 @@ cmake --build build-sanitize -j"$jobs"
 step "sanitizer tests: unit, loopback, netns"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-sanitize --output-on-failure --no-tests=error -L 'unit|netns|loopback' "$@"
+packaging/scripts/ctest-no-skips.sh --test-dir build-sanitize --output-on-failure --no-tests=error \
+    -L 'unit|netns|loopback' "$@"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "main build (build: RelWithDebInfo, -Werror)"
@@ -55,4 +57,4 @@ fi
 
 # The .deb is checked by the `packaging.deb` test (label packaging) in this last run.
 step "tests: everything but bench (unit, loopback, netns, kernel, packaging)"
-ctest --test-dir build --output-on-failure --no-tests=error -LE bench "$@"
+packaging/scripts/ctest-no-skips.sh --test-dir build --output-on-failure --no-tests=error -LE bench "$@"
