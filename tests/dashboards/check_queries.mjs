@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { collectQueries, loadDashboard, requireDeps, selectors, substitute } from './dashlib.mjs';
 
 // Grafana interval variables -> durations promtool accepts.
@@ -73,6 +74,56 @@ function promtoolParse(promtool, items) {
   }
 }
 
+// Checks the queries of `files`. Returns {fatal} for a setup problem, else {counts: Map file ->
+// number of queries, failures: [{file, msg}], foreign: [{file, name}]}.
+export function checkQueries({ readme, rules: rulesFile = null, promtool = 'promtool', external = false, files }) {
+  const { parser } = requireDeps()('@prometheus-io/lezer-promql');
+  const metrics = readmeMetrics(readFileSync(readme, 'utf8'));
+  if (metrics.size < 20) return { fatal: `${readme}: only ${metrics.size} metrics found in its table` };
+  let rules = { records: new Set(), alerts: new Set() };
+  if (rulesFile) {
+    if (!existsSync(rulesFile)) return { fatal: `${rulesFile}: missing (rendered rules are part of the bundle)` };
+    rules = ruleNames(readFileSync(rulesFile, 'utf8'));
+  }
+
+  const items = [];
+  const counts = new Map();
+  for (const file of files) {
+    const queries = collectQueries(loadDashboard(file));
+    counts.set(file, queries.length);
+    for (const q of queries) items.push({ file, ...q, promql: substitute(q.expr, INTERVALS) });
+  }
+  const failures = [];
+  const foreign = [];
+  const fail = (it, msg) => failures.push({ file: it.file, msg: `${it.where}: ${msg}` });
+
+  for (const [i, msg] of promtoolParse(promtool, items)) fail(items[i], `promtool: ${msg}\n    ${items[i].promql.replace(/\s+/g, ' ')}`);
+
+  for (const it of items) {
+    const { selectors: sels, errors } = selectors(parser, it.promql);
+    if (errors.length) fail(it, `lezer-promql: syntax error at offset ${errors[0]}`);
+    for (const s of sels) {
+      if (!s.name) { fail(it, 'a selector without a metric name'); continue; }
+      let labels;
+      if (metrics.has(s.name)) labels = metrics.get(s.name);
+      else if (Object.hasOwn(BUILTIN, s.name)) labels = BUILTIN[s.name] && new Set(BUILTIN[s.name]);
+      else if (rules.records.has(s.name)) labels = null;
+      else if (external && !/^(wireguard|wgwatch)_/.test(s.name)) { foreign.push({ file: it.file, name: s.name }); continue; }
+      else { fail(it, `unknown metric ${s.name} (not in README.md's metrics table, not a recording rule)`); continue; }
+      for (const m of s.matchers) {
+        if (m.label === '__name__') continue;
+        if (labels && !labels.has(m.label)) fail(it, `${s.name} has no label "${m.label}" (it has: ${[...labels].join(', ')})`);
+      }
+      if ((s.name === 'ALERTS' || s.name === 'ALERTS_FOR_STATE') && rulesFile) {
+        for (const m of s.matchers) {
+          if (m.label === 'alertname' && m.op === '=' && !rules.alerts.has(m.value)) fail(it, `no alert named ${m.value} in ${rulesFile}`);
+        }
+      }
+    }
+  }
+  return { counts, failures, foreign };
+}
+
 function main(argv) {
   const opts = { readme: null, rules: null, promtool: 'promtool', external: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
@@ -88,66 +139,21 @@ function main(argv) {
     console.error('usage: check_queries.mjs --readme README.md [--rules RULES.yml] [--promtool PATH] [--external] DASHBOARD.json...');
     return 2;
   }
-  const { parser } = requireDeps()('@prometheus-io/lezer-promql');
-  const metrics = readmeMetrics(readFileSync(opts.readme, 'utf8'));
-  if (metrics.size < 20) { console.error(`FAIL ${opts.readme}: only ${metrics.size} metrics found in its table`); return 1; }
-  let rules = { records: new Set(), alerts: new Set() };
-  if (opts.rules) {
-    if (!existsSync(opts.rules)) { console.error(`FAIL ${opts.rules}: missing (rendered rules are part of the bundle)`); return 1; }
-    rules = ruleNames(readFileSync(opts.rules, 'utf8'));
-  }
-
-  const items = [];
+  const r = checkQueries(opts);
+  if (r.fatal) { console.log(`FAIL ${r.fatal}`); return 1; }
   for (const file of opts.files) {
-    for (const q of collectQueries(loadDashboard(file))) {
-      items.push({ file, ...q, promql: substitute(q.expr, INTERVALS) });
-    }
+    const bad = r.failures.filter((f) => f.file === file);
+    console.log(`${bad.length ? 'FAIL' : 'ok  '} ${file}: ${r.counts.get(file)} queries${bad.length ? `, ${bad.length} problems` : ''}`);
+    for (const f of bad) console.log(`  ${path.basename(file)}: ${f.msg}`);
   }
-  const failures = [];
-  const foreign = [];
-  const fail = (it, msg) => failures.push(`${path.basename(it.file)}: ${it.where}: ${msg}`);
-
-  for (const [i, msg] of promtoolParse(opts.promtool, items)) fail(items[i], `promtool: ${msg}\n    ${items[i].promql.replace(/\s+/g, ' ')}`);
-
-  for (const it of items) {
-    const { selectors: sels, errors } = selectors(parser, it.promql);
-    if (errors.length) fail(it, `lezer-promql: syntax error at offset ${errors[0]}`);
-    for (const s of sels) {
-      if (!s.name) { fail(it, 'a selector without a metric name'); continue; }
-      let labels;
-      if (metrics.has(s.name)) labels = metrics.get(s.name);
-      else if (Object.hasOwn(BUILTIN, s.name)) labels = BUILTIN[s.name] && new Set(BUILTIN[s.name]);
-      else if (rules.records.has(s.name)) labels = null;
-      else if (opts.external && !/^(wireguard|wgwatch)_/.test(s.name)) { foreign.push(`${path.basename(it.file)}: ${it.where}: ${s.name}`); continue; }
-      else { fail(it, `unknown metric ${s.name} (not in README.md's metrics table, not a recording rule)`); continue; }
-      for (const m of s.matchers) {
-        if (m.label === '__name__') continue;
-        if (labels && !labels.has(m.label)) fail(it, `${s.name} has no label "${m.label}" (it has: ${[...labels].join(', ')})`);
-      }
-      if ((s.name === 'ALERTS' || s.name === 'ALERTS_FOR_STATE') && opts.rules) {
-        for (const m of s.matchers) {
-          if (m.label === 'alertname' && m.op === '=' && !rules.alerts.has(m.value)) fail(it, `no alert named ${m.value} in ${opts.rules}`);
-        }
-      }
-    }
-  }
-
-  for (const file of opts.files) {
-    const n = items.filter((it) => it.file === file).length;
-    const bad = failures.filter((f) => f.startsWith(`${path.basename(file)}:`)).length;
-    console.log(`${bad ? 'FAIL' : 'ok  '} ${file}: ${n} queries${bad ? `, ${bad} problems` : ''}`);
-  }
-  for (const f of failures) console.log(`  ${f}`);
-  if (foreign.length) {
+  if (r.foreign.length) {
     console.log('foreign metric names (other exporters, not checked):');
-    const byFile = new Map();
-    for (const f of foreign) {
-      const [file, name] = [f.slice(0, f.indexOf(':')), f.slice(f.lastIndexOf(' ') + 1)];
-      byFile.set(file, (byFile.get(file) ?? new Set()).add(name));
+    for (const file of opts.files) {
+      const names = [...new Set(r.foreign.filter((f) => f.file === file).map((f) => f.name))].sort();
+      if (names.length) console.log(`  ${path.basename(file)}: ${names.join(', ')}`);
     }
-    for (const [file, names] of byFile) console.log(`  ${file}: ${[...names].sort().join(', ')}`);
   }
-  return failures.length ? 1 : 0;
+  return r.failures.length ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main(process.argv.slice(2));

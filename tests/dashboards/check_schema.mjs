@@ -10,6 +10,7 @@
 // Exit 0 all ok, 1 a dashboard failed, 2 usage error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadDashboard, requireDeps } from './dashlib.mjs';
 import { lintDashboards } from './lint.mjs';
 
@@ -72,6 +73,45 @@ function allowListErrors(schema, dash) {
   return errors;
 }
 
+// A checker for one JSON Schema: (dashboards = [{file, dash}], lint) -> Map file -> [error].
+// Uids and titles must be unique among the dashboards of one call.
+export function schemaChecker(require, schema) {
+  const Ajv = require('ajv');
+  const addFormats = require('ajv-formats');
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  const part = (name) => ajv.compile({ $ref: `#/definitions/${name}`, definitions: schema.definitions });
+  const validatePanel = part('Panel');
+  const validateRow = part('RowPanel');
+
+  return (dashboards, lint = true) => {
+    const lintErrors = lint ? lintDashboards(dashboards, require) : new Map();
+    const out = new Map();
+    for (const { file, dash } of dashboards) {
+      const errors = [];
+      const report = (fn, base) => {
+        for (const e of fn.errors) errors.push(`schema ${base}${e.instancePath || ''} ${e.message}`);
+      };
+      // panels[] is Panel | RowPanel: validate the dashboard without them, then each panel against
+      // the one type its `type` names, so a broken panel gets its own errors and not anyOf noise.
+      if (!validate({ ...dash, panels: [] })) report(validate, '');
+      const panels = (list, base) => (list ?? []).forEach((p, i) => {
+        const fn = p?.type === 'row' ? validateRow : validatePanel;
+        if (!fn({ ...p, ...(p?.type === 'row' ? { panels: [] } : {}) })) report(fn, `${base}/${i}`);
+        if (p?.type === 'row') panels(p.panels, `${base}/${i}/panels`);
+      });
+      panels(dash.panels, '/panels');
+      errors.push(...allowListErrors(schema, dash).map((e) => `keys ${e}`));
+      errors.push(...(lintErrors.get(file) ?? []).map((e) => `lint ${e}`));
+      out.set(file, errors);
+    }
+    return out;
+  };
+}
+
+export { dashboardSchema };
+
 function main(argv) {
   const files = [];
   let schemaOut = null;
@@ -89,34 +129,9 @@ function main(argv) {
   const require = requireDeps();
   const schema = schemaIn ? JSON.parse(readFileSync(schemaIn, 'utf8')) : dashboardSchema(require);
   if (schemaOut) writeFileSync(schemaOut, JSON.stringify(schema, null, 1));
-  const Ajv = require('ajv');
-  const addFormats = require('ajv-formats');
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats(ajv);
-  const validate = ajv.compile(schema);
-  const part = (name) => ajv.compile({ $ref: `#/definitions/${name}`, definitions: schema.definitions });
-  const validatePanel = part('Panel');
-  const validateRow = part('RowPanel');
-
-  const dashboards = files.map((f) => ({ file: f, dash: loadDashboard(f) }));
-  const lintErrors = lint ? lintDashboards(dashboards, require) : new Map();
+  const results = schemaChecker(require, schema)(files.map((f) => ({ file: f, dash: loadDashboard(f) })), lint);
   let failed = 0;
-  for (const { file, dash } of dashboards) {
-    const errors = [];
-    const report = (fn, base) => {
-      for (const e of fn.errors) errors.push(`schema ${base}${e.instancePath || ''} ${e.message}`);
-    };
-    // panels[] is Panel | RowPanel: validate the dashboard without them, then each panel against
-    // the one type its `type` names, so a broken panel gets its own errors and not anyOf noise.
-    if (!validate({ ...dash, panels: [] })) report(validate, '');
-    const panels = (list, base) => (list ?? []).forEach((p, i) => {
-      const fn = p?.type === 'row' ? validateRow : validatePanel;
-      if (!fn({ ...p, ...(p?.type === 'row' ? { panels: [] } : {}) })) report(fn, `${base}/${i}`);
-      if (p?.type === 'row') panels(p.panels, `${base}/${i}/panels`);
-    });
-    panels(dash.panels, '/panels');
-    errors.push(...allowListErrors(schema, dash).map((e) => `keys ${e}`));
-    errors.push(...(lintErrors.get(file) ?? []).map((e) => `lint ${e}`));
+  for (const [file, errors] of results) {
     console.log(`${errors.length ? 'FAIL' : 'ok  '} ${file}`);
     for (const e of errors) console.log(`  ${e}`);
     if (errors.length) failed++;
@@ -124,4 +139,4 @@ function main(argv) {
   return failed ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main(process.argv.slice(2));

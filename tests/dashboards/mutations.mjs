@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: MIT
 // Proves the dashboard checks have teeth: breaks a copy of a committed dashboard in one way at a
 // time and requires the check that guards it to fail with the expected message (and the
-// unbroken copy to pass).
+// unbroken copies to pass). Runs the checks in process: the schema is generated once.
 //
 //   node mutations.mjs --readme README.md --rules alerts/wgwatch.rules.yml [--promtool PATH] \
-//        --fleet dashboards/wgwatch-fleet.json --tunnel dashboards/wgwatch-tunnel.json
+//        --fleet dashboards/wgwatch-fleet.json --tunnel dashboards/wgwatch-tunnel.json [--root REPO_ROOT]
+// --root also edits a copy of the committed JSON by hand and expects check_render.sh to fail.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { walkPanels } from './dashlib.mjs';
+import { checkQueries } from './check_queries.mjs';
+import { dashboardSchema, schemaChecker } from './check_schema.mjs';
+import { requireDeps, walkPanels } from './dashlib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 for (const k of ['readme', 'rules', 'fleet', 'tunnel']) {
   if (!args[k]) { console.error(`mutations.mjs: --${k} missing`); process.exit(2); }
@@ -65,32 +69,52 @@ const MUTANTS = [
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wgwatch-dash-mut-'));
 let failed = 0;
 try {
-  const schemaFile = path.join(tmp, 'dashboard.schema.json');
-  const run = (check, file) => {
-    const argv = check === 'schema'
-      ? [path.join(here, 'check_schema.mjs'), '--schema', schemaFile, file]
-      : [path.join(here, 'check_queries.mjs'), '--readme', args.readme, '--rules', args.rules, '--promtool', args.promtool ?? 'promtool', file];
-    const r = spawnSync(process.execPath, argv, { encoding: 'utf8' });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  };
-  // Controls: the unbroken dashboards pass both checks (and the schema is generated once).
-  const gen = spawnSync(process.execPath, [path.join(here, 'check_schema.mjs'), '--schema-out', schemaFile, args.fleet, args.tunnel], { encoding: 'utf8' });
-  if (gen.status !== 0) { console.log(`FAIL control: the committed dashboards do not pass check_schema\n${gen.stdout}${gen.stderr}`); process.exit(1); }
-  const q = run('queries', args.fleet);
-  if (q.status !== 0) { console.log(`FAIL control: the committed fleet dashboard does not pass check_queries\n${q.out}`); process.exit(1); }
+  const require = requireDeps();
+  const checkSchema = schemaChecker(require, dashboardSchema(require));
+  const queryOpts = { readme: args.readme, rules: args.rules, promtool: args.promtool ?? 'promtool' };
+  // Controls: the unbroken dashboards pass both checks.
+  const control = [args.fleet, args.tunnel];
+  const schemaControl = [...checkSchema(control.map((file) => ({ file, dash: JSON.parse(readFileSync(file, 'utf8')) })))].filter(([, e]) => e.length);
+  const queryControl = checkQueries({ ...queryOpts, files: control });
+  if (schemaControl.length || queryControl.fatal || queryControl.failures.length) {
+    console.log('FAIL control: the committed dashboards do not pass the checks');
+    console.log(JSON.stringify({ schemaControl, queryControl }, null, 1));
+    process.exit(1);
+  }
 
-  for (const [name, which, check, expected, mutate] of MUTANTS) {
+  // Every mutant in its own file; the schema check runs per file (uids must be unique within a
+  // call), the query check once for all (one promtool run).
+  const mutants = MUTANTS.map(([name, which, check, expected, mutate], i) => {
     const dash = JSON.parse(readFileSync(args[which], 'utf8'));
     mutate(dash);
-    const file = path.join(tmp, `${which}.json`);
+    const file = path.join(tmp, `m${i}-${which}.json`);
     writeFileSync(file, JSON.stringify(dash, null, 1));
-    const r = run(check, file);
-    const caught = r.status === 1 && r.out.includes(expected);
-    console.log(`${caught ? 'ok  ' : 'FAIL'} ${name}: check_${check} ${caught ? 'caught it' : `did not report "${expected}" (exit ${r.status})`}`);
-    if (!caught) { console.log(r.out.replace(/^/gm, '    ')); failed++; }
+    return { name, check, expected, file, dash };
+  });
+  const queryResult = checkQueries({ ...queryOpts, files: mutants.filter((m) => m.check === 'queries').map((m) => m.file) });
+  if (queryResult.fatal) throw new Error(queryResult.fatal);
+  for (const m of mutants) {
+    const errors = m.check === 'schema'
+      ? checkSchema([{ file: m.file, dash: m.dash }]).get(m.file)
+      : queryResult.failures.filter((f) => f.file === m.file).map((f) => f.msg);
+    const caught = errors.some((e) => e.includes(m.expected));
+    console.log(`${caught ? 'ok  ' : 'FAIL'} ${m.name}: check_${m.check} ${caught ? 'caught it' : `did not report "${m.expected}"`}`);
+    if (!caught) { console.log(errors.join('\n').replace(/^/gm, '    ')); failed++; }
+  }
+  // The committed JSON edited by hand, not re-rendered: check_render.sh must notice.
+  if (args.root) {
+    const root = path.join(tmp, 'root');
+    cpSync(path.join(args.root, 'dashboards'), path.join(root, 'dashboards'), { recursive: true });
+    cpSync(path.join(args.root, 'alerts'), path.join(root, 'alerts'), { recursive: true });
+    const json = path.join(root, 'dashboards', 'wgwatch-fleet.json');
+    writeFileSync(json, readFileSync(json, 'utf8').replace('"Agents up"', '"Agents upp"'));
+    const r = spawnSync('sh', [path.join(here, 'check_render.sh'), root], { encoding: 'utf8' });
+    const caught = r.status === 1 && r.stdout.includes('wgwatch-fleet.json differs');
+    console.log(`${caught ? 'ok  ' : 'FAIL'} committed JSON edited by hand: check_render ${caught ? 'caught it' : 'did not'}`);
+    if (!caught) { console.log(`${r.stdout}${r.stderr}`.replace(/^/gm, '    ')); failed++; }
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(failed ? `FAIL: ${failed} of ${MUTANTS.length} mutants survived` : `ok: all ${MUTANTS.length} mutants caught`);
+console.log(failed ? `FAIL: ${failed} mutants survived` : 'ok: every mutant caught');
 process.exitCode = failed ? 1 : 0;
