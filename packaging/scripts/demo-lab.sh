@@ -68,7 +68,11 @@ timeout=90
 binary=""
 
 usage() {
-    sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//'
+    if [ "${1:-0}" = 0 ]; then
+        sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//'
+    else
+        sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+    fi
     exit "${1:-0}"
 }
 
@@ -167,8 +171,15 @@ cleanup() {
     done
     # Deleting the site namespace removes the veth pair; this covers a half-built lab.
     ip link delete "$host_if" 2>/dev/null || true
+    # Our temp directory, and those of earlier runs that are gone; a lab running elsewhere
+    # (another network and mount namespace, as under ctest) keeps its own.
     for dir in "${state_prefix}"*; do
-        [ -d "$dir" ] && rm -rf -- "$dir"
+        [ -d "$dir" ] || continue
+        pid=$(cat "$dir/lab.pid" 2>/dev/null || true)
+        if [ "$dir" != "${state:-}" ] && [ -n "$pid" ] && [ "$pid" != $$ ] && kill -0 "$pid" 2>/dev/null; then
+            continue
+        fi
+        rm -rf -- "$dir"
     done
     return 0
 }
@@ -208,6 +219,7 @@ trap 'exit 143' TERM
 
 state=$(mktemp -d "${state_prefix}XXXXXX")
 chmod 0700 "$state"
+echo $$ >"$state/lab.pid"
 
 # --- keys and config -------------------------------------------------------------------
 
@@ -491,6 +503,22 @@ wait_until "Alertmanager not ready at $alertmanager_url" ready "$alertmanager_ur
 wait_until "Prometheus not ready at $prometheus_url" ready "$prometheus_url/-/ready"
 wait_until "the receiver did not start" received '^webhook: listening' >/dev/null
 
+# The failover alert's keep_firing_for in the rule file, in seconds (0 when it has none).
+grace_seconds() {
+    awk '/^[[:space:]]*-[[:space:]]*alert:/ { gsub(/["\047]/, ""); mine = ($NF == "WireGuardTunnelFailover") }
+         mine && /^[[:space:]]*keep_firing_for:/ { print $NF; exit }' "$state/wgwatch.rules.yml" |
+        tr -d "'\"" | awk '{
+            s = 0; d = $0
+            while (match(d, /^[0-9]+(ms|s|m|h|d|w|y)/)) {
+                n = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
+                u = n; sub(/^[0-9]+/, "", u); sub(/[a-z]+$/, "", n)
+                s += n * (u == "ms" ? 0.001 : u == "s" ? 1 : u == "m" ? 60 : u == "h" ? 3600 : u == "d" ? 86400 : u == "w" ? 604800 : 31536000)
+            }
+            printf "%d\n", s
+        } END { if (NR == 0) print 0 }'
+}
+grace=$(grace_seconds)
+
 if [ "$mode" = run ]; then
     cat <<EOF
 
@@ -507,14 +535,15 @@ wgwatch demo lab is running (agent in netns $site_ns, config $state/wgwatch.toml
 A silent failure on the primary wg0 (its inner traffic dropped, handshakes go on):
 
   $0 fault on       # data_plane_ok{device="wg0"} 0, then FIRING WireGuardTunnelFailover wg0 -> wg1
-  $0 fault off      # RESOLVED once wg0 has been healthy for the grace period
+  $0 fault off      # RESOLVED once wg0 has been healthy for the grace period (${grace}s)
   $0 fault status
 
 Handshakes complete within a few seconds; the "branch-offline" peers never handshake.
 Press Ctrl-C to stop; everything the lab created is removed.
 
 EOF
-    tail -q -n +1 -f "$state/agent.log" "$state/receiver.log" &
+    # --pid: the tail ends with this script even after a kill -9.
+    tail -q -n +1 -f --pid=$$ "$state/agent.log" "$state/receiver.log" &
     tail_pid=$!
     wait -n "$site_shell_pid" "$monitor_shell_pid" || true
     kill "$tail_pid" 2>/dev/null || true
@@ -550,21 +579,6 @@ silent_failure_seen() {
 readonly firing="FIRING WireGuardTunnelFailover group=$group wg0 -> wg1 "
 readonly resolved="RESOLVED WireGuardTunnelFailover group=$group wg0 -> wg1 "
 
-# The failover alert's keep_firing_for in the rule file, in seconds (0 when it has none).
-grace_seconds() {
-    awk '/^[[:space:]]*-[[:space:]]*alert:/ { gsub(/["\047]/, ""); mine = ($NF == "WireGuardTunnelFailover") }
-         mine && /^[[:space:]]*keep_firing_for:/ { print $NF; exit }' "$state/wgwatch.rules.yml" |
-        tr -d "'\"" | awk '{
-            s = 0; d = $0
-            while (match(d, /^[0-9]+(ms|s|m|h|d|w|y)/)) {
-                n = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
-                u = n; sub(/^[0-9]+/, "", u); sub(/[a-z]+$/, "", n)
-                s += n * (u == "ms" ? 0.001 : u == "s" ? 1 : u == "m" ? 60 : u == "h" ? 3600 : u == "d" ? 86400 : u == "w" ? 604800 : 31536000)
-            }
-            printf "%d\n", s
-        } END { if (NR == 0) print 0 }'
-}
-
 wait_until "no recent handshake or no healthy tunnel on wg0 and wg1" both_tunnels_up
 say "both tunnels healthy after $((SECONDS - started))s"
 wait_until "Prometheus did not load WireGuardTunnelFailover" rules_loaded
@@ -581,7 +595,6 @@ say "failover notified after $((SECONDS - fault_at))s: $(received "$firing" | he
 
 fault off
 lifted_at=$SECONDS
-grace=$(grace_seconds)
 # Back to healthy takes a full 10 s window of good rounds, then the grace period, then up to
 # Alertmanager's group_interval: 30 s covers the window, scrapes, evaluation and the flush.
 if [ $((SECONDS + 10 + grace + 30)) -gt $deadline ]; then
