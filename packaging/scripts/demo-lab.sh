@@ -586,6 +586,12 @@ wait_until "Prometheus does not scrape the agent (up == 1) with wg0 and wg1 heal
     prometheus_sees_both_healthy
 say "Prometheus scrapes the agent, rules loaded, after $((SECONDS - started))s"
 
+# A failover of a healthy lab would be a false alarm, and would make the wait below pass early:
+# after a few rule evaluations on the agent's data the alert must be neither pending nor firing.
+sleep 3
+if [ -n "$(query 'ALERTS{alertname="WireGuardTunnelFailover"}')" ] || received "WireGuardTunnelFailover" >&2; then
+    lab_failed "FAIL: WireGuardTunnelFailover is pending or firing before any fault"
+fi
 fault on
 fault_at=$SECONDS
 wait_until "wg0's data plane did not go down (with handshake_ok 1) under the fault" silent_failure_seen

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # README command 1: install dependencies, build a Release agent, then run it against this
-# host's WireGuard interfaces, or start the demo lab when the host has none.
+# host's WireGuard interfaces, or start the demo lab (tunnels, agent, Prometheus, Alertmanager).
 #
 #   sudo packaging/scripts/run.sh                         agent if WireGuard is up, else lab
 #   sudo packaging/scripts/run.sh --config.file=FILE ...  agent with these arguments
