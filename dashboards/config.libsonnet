@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Dashboard knobs. The bundle's shared knobs (job selector, the labels that identify an agent)
-// come from alerts/config.libsonnet; the dashboard-only ones (uids, tags, titles) default here.
+// come from alerts/config.libsonnet (an error if they vanish there); the dashboard-only ones
+// (uids, tags, titles) default here unless alerts/config.libsonnet sets them.
 local alerts = import 'alerts/config.libsonnet';
 local shared = alerts._config;
 local pick(key, default) = std.get(shared, key, default);
@@ -9,9 +10,9 @@ local pick(key, default) = std.get(shared, key, default);
   _config+:: {
     // Selects the wgwatch scrape job in the variable queries; change it if your job is named
     // differently (the `job` variable then lists only what this selector matches).
-    selector: pick('jobSelector', 'job="wgwatch"'),
+    selector: shared.jobSelector,
     // The labels that identify one agent; every aggregation keeps them.
-    agentLabels: pick('agentLabels', ['job', 'instance']),
+    agentLabels: shared.agentLabels,
     // Dashboard identity: stable uids (links and bookmarks rely on them), tags (the dashboards
     // link to each other by the first tag), and a title prefix to tell them apart in search.
     uids: pick('dashboardUids', {
