@@ -8,8 +8,8 @@ local pick(key, default) = std.get(shared, key, default);
 
 {
   _config+:: {
-    // Selects the wgwatch scrape job in the variable queries; change it if your job is named
-    // differently (the `job` variable then lists only what this selector matches).
+    // jobSelector: picks the wgwatch scrape job in the $job variable query; set it in
+    // alerts/config.libsonnet (the `job` variable then lists only what it matches).
     selector: shared.jobSelector,
     // The labels that identify one agent; every aggregation keeps them.
     agentLabels: shared.agentLabels,
