@@ -29,10 +29,11 @@
 # therefore run in one shell with a private mount namespace and a tmpfs on /run: the site's
 # agent sees exactly the site's sockets, and nothing of the host's /run/wireguard.
 #
-# Without --check the lab runs until Ctrl-C. With --check it waits until both tunnels are
-# healthy and Prometheus scrapes the agent with the rules loaded, injects the silent failure,
-# waits for the receiver's FIRING WireGuardTunnelFailover wg0 -> wg1, lifts the failure and,
-# when the grace period fits in --timeout, waits for RESOLVED; it exits 0, or 1 with the logs.
+# Without --check the lab runs until Ctrl-C. With --check (all within --timeout, default 90 s)
+# it waits until both tunnels are healthy and Prometheus scrapes the agent with the rules
+# loaded and the failover alert quiet, injects the silent failure, waits for the receiver's
+# FIRING WireGuardTunnelFailover wg0 -> wg1, lifts the failure and, when the grace period
+# fits in --timeout, waits for RESOLVED; it exits 0, or 1 with the logs.
 # Either way everything it created is removed on exit, and leftovers of an earlier run with
 # the same names are removed at start.
 set -euo pipefail
