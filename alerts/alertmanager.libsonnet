@@ -41,6 +41,11 @@ local lib = import 'lib.libsonnet';
           group_interval: am.watchdogRepeatInterval,
           repeat_interval: am.watchdogRepeatInterval,
         },
+        {
+          // People: everything else, and the failover too (it continues here from above;
+          // without this route a matched child hides the root receiver).
+          receiver: 'wgwatch-default',
+        },
       ],
     },
 
@@ -53,9 +58,10 @@ local lib = import 'lib.libsonnet';
         equal: agentGroup,
       },
       {
-        // Traffic already left the primary: its symptoms are handled.
+        // Traffic already left the primary: its symptoms are handled. `device` is the
+        // primary's (the standby's warnings stay: it carries the traffic now).
         source_matchers: ['alertname="WireGuardTunnelFailover"'],
-        target_matchers: [alertnames(tunnelWarnings), 'role="primary"'],
+        target_matchers: [alertnames(tunnelWarnings)],
         equal: agentGroup + ['device'],
       },
       {
