@@ -31,6 +31,8 @@ inline constexpr std::chrono::milliseconds read_timeout = 5s;
 /// idle-but-keepalive peer never flaps, while a dead session (REJECT_AFTER_TIME, 180 s) is
 /// still caught within minutes.
 inline constexpr std::chrono::seconds handshake_max_age = 300s;
+/// The failover group of a tunnel that names none: a single-site config needs no groups.
+inline constexpr std::string_view tunnel_group = "default";
 inline constexpr std::chrono::milliseconds data_plane_window = 60s;
 inline constexpr double data_plane_down_below = 0.8;
 inline constexpr double data_plane_up_at = 0.95;

@@ -14,6 +14,8 @@
 #include <initializer_list>
 #include <iterator>
 #include <limits>
+#include <map>
+#include <set>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -284,6 +286,7 @@ class decoder {
   std::optional<peer_name> decode_peer(const toml::table& t, const std::string& path);
   void decode_tunnels(const toml::node& n, std::vector<tunnel_config>& out);
   std::optional<tunnel_config> decode_tunnel(const toml::table& t, const std::string& path);
+  void check_groups(const toml::array& tunnels);
   void decode_tunnel_peers(const toml::node& n, const std::string& path,
                            std::vector<wg::wg_key>& out);
   void decode_health(const toml::table& t, const std::string& path, health_config& out);
@@ -511,12 +514,72 @@ void decoder::decode_tunnels(const toml::node& n, std::vector<tunnel_config>& ou
     }
     if (tunnel) tunnels.push_back(std::move(*tunnel));
   }
+  check_groups(*array);
   out = std::move(tunnels);
+}
+
+// The failover rules pair each standby with its group's primary: at most one primary per
+// group, and a group of standbys alone has nothing to fail over from. Checked on every
+// tunnel whose group is valid, so one broken tunnel does not hide the rule, but not on a
+// duplicate of an earlier tunnel's interface (reported as that); a group with a tunnel of
+// unknown role is not called primary-less (that role may have been meant as one).
+void decoder::check_groups(const toml::array& tunnels) {
+  struct member {
+    std::size_t index = 0;
+    const toml::node* node = nullptr;  // where to report: `group`, else `role`
+    std::string_view key;
+  };
+  struct group_members {
+    std::optional<member> primary;
+    std::optional<member> first_standby;
+    bool unknown_role = false;
+  };
+  std::map<std::string, group_members> groups;
+  std::set<std::string, std::less<>> interfaces;
+  for (std::size_t i = 0; i < tunnels.size(); ++i) {
+    const auto* t = tunnels[i].as_table();
+    if (t == nullptr) continue;
+    if (const auto* name = t->get_as<std::string>("interface")) {
+      if (!interfaces.insert(name->get()).second) continue;
+    }
+    const toml::node* role = t->get("role");
+    const auto* role_text = role != nullptr ? role->as_string() : nullptr;
+    std::string group{defaults::tunnel_group};
+    const toml::node* group_node = t->get("group");
+    if (group_node != nullptr) {
+      const auto* text = group_node->as_string();
+      if (text == nullptr || check_group_name(text->get())) continue;
+      group = text->get();
+    }
+    auto& g = groups[group];
+    if (role_text == nullptr) {
+      g.unknown_role = true;
+    } else if (role_text->get() == "primary") {
+      if (g.primary) {
+        report(role->source(), join(index("tunnel", i), "role"),
+               fmt::format("second primary in group \"{}\" (first at tunnel[{}], line {})", group,
+                           g.primary->index, g.primary->node->source().begin.line));
+      } else {
+        g.primary = member{i, role, "role"};
+      }
+    } else if (role_text->get() != "standby") {
+      g.unknown_role = true;
+    } else if (!g.first_standby) {
+      g.first_standby =
+          group_node != nullptr ? member{i, group_node, "group"} : member{i, role, "role"};
+    }
+  }
+  for (const auto& [name, g] : groups) {
+    if (g.primary || !g.first_standby || g.unknown_role) continue;
+    const member& s = *g.first_standby;
+    report(s.node->source(), join(index("tunnel", s.index), s.key),
+           fmt::format("group \"{}\" has a standby but no primary", name));
+  }
 }
 
 std::optional<tunnel_config> decoder::decode_tunnel(const toml::table& t, const std::string& path) {
   const std::size_t before = diagnostics_.size();
-  reject_unknown(t, path, {"interface", "role", "peers", "fwmark", "health", "probe"});
+  reject_unknown(t, path, {"interface", "role", "group", "peers", "fwmark", "health", "probe"});
   require(t, path, {"interface", "role", "probe"});
   tunnel_config c;
   read_checked(t, path, "interface", c.interface, check_interface_name);
@@ -532,6 +595,7 @@ std::optional<tunnel_config> decoder::decode_tunnel(const toml::table& t, const 
       }
     }
   }
+  read_checked(t, path, "group", c.group, check_group_name);
   if (const auto* n = t.get("peers")) decode_tunnel_peers(*n, join(path, "peers"), c.peers);
   if (auto v = read_integer(t, path, "fwmark", 0, std::numeric_limits<std::uint32_t>::max())) {
     c.fwmark = static_cast<std::uint32_t>(*v);

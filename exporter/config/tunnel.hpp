@@ -39,6 +39,9 @@ struct health_config {
 struct tunnel_config {
   std::string interface;
   tunnel_role role = tunnel_role::primary;
+  /// The failover group (the `group` label): the tunnels that back each other up share it;
+  /// at most one primary per group.
+  std::string group{defaults::tunnel_group};
   /// Peers whose handshake counts for the handshake layer; empty = any peer of the device.
   std::vector<wg::wg_key> peers;
   /// Binding options applied to every probe of the tunnel.

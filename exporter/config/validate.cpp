@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 // IFNAMSIZ - 1: the kernel keeps the name in a 16-byte, NUL-terminated buffer.
 constexpr std::size_t max_ifname_length = 15;
-constexpr std::size_t max_probe_name_length = 64;
+constexpr std::size_t max_name_label_length = 64;
 // RFC 1035 2.3.4 (253 in text form, without the trailing dot).
 constexpr std::size_t max_dns_name_length = 253;
 constexpr std::size_t max_dns_label_length = 63;
@@ -108,11 +108,26 @@ std::optional<std::string> check_ratio(double r) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_group_name(std::string_view name) {
+  const auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  };
+  if (name.empty() || name.size() > max_name_label_length ||
+      !std::all_of(name.begin(), name.end(), allowed)) {
+    return fmt::format(
+        "invalid group name \"{}\": use 1 to 64 characters of A-Z, a-z, 0-9, "
+        "\"_\", \".\" and \"-\"",
+        name);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_probe_name(std::string_view name) {
   const auto allowed = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
   };
-  if (name.empty() || name.size() > max_probe_name_length ||
+  if (name.empty() || name.size() > max_name_label_length ||
       !std::all_of(name.begin(), name.end(), allowed)) {
     return fmt::format(
         "invalid probe name \"{}\": use 1 to 64 characters of a-z, 0-9, "

@@ -48,6 +48,9 @@ std::optional<std::string> check_health_window(std::chrono::milliseconds d);
 /// [tunnel.health] down_below and up_at: above 0 and at most 1 (NaN fails).
 std::optional<std::string> check_ratio(double r);
 
+/// [[tunnel]] group: 1-64 characters of A-Z, a-z, 0-9, "_", "." and "-" (the `group` label).
+std::optional<std::string> check_group_name(std::string_view name);
+
 /// [[tunnel.probe]] name: 1-64 characters of a-z, 0-9, "_", "." and "-" (the `probe` label).
 std::optional<std::string> check_probe_name(std::string_view name);
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <iterator>
 #include <span>
+#include <string>
+#include <variant>
 
 namespace wgwatch::metrics {
 namespace {
@@ -70,6 +72,13 @@ void per_probe(const probe::store_snapshot& snap, const std::vector<std::string>
                Fn&& write) {
   out.family(name, help, type);
   for (std::size_t i = 0; i < snap.probes.size(); ++i) write(snap.probes[i], labels[i]);
+}
+
+// The IP packet of each echo: IP header (20 bytes, or 40 for IPv6), ICMP header (8), payload.
+// Equal to the tunnel MTU with don't-fragment set, the probe is the tunnel's MTU probe.
+double icmp_packet_bytes(const probe::icmp_spec& icmp) {
+  const bool v6 = icmp.address.find(':') != std::string::npos;
+  return static_cast<double>(icmp.payload_bytes) + 8.0 + (v6 ? 40.0 : 20.0);
 }
 
 }  // namespace
@@ -152,6 +161,26 @@ void build_probe_families(const probe::store_snapshot& snap, exposition_writer& 
                 out.sample("wgwatch_probe_icmp_packets_received_total")
                     .raw_labels(l)
                     .value(p.packets_received_total);
+              }
+            });
+  // Settings a rule needs to tell an MTU black hole from plain loss, one series per probe
+  // rather than labels on every series.
+  per_probe(snap, labels, out, "wgwatch_probe_icmp_packet_bytes",
+            "Size of each echo's IP packet (IP and ICMP headers and payload).", metric_type::gauge,
+            [&](const stats& p, const std::string& l) {
+              if (const auto* icmp = std::get_if<probe::icmp_spec>(&p.spec.options)) {
+                out.sample("wgwatch_probe_icmp_packet_bytes")
+                    .raw_labels(l)
+                    .value(icmp_packet_bytes(*icmp));
+              }
+            });
+  per_probe(snap, labels, out, "wgwatch_probe_icmp_dont_fragment",
+            "1 if the echoes are sent with don't-fragment set.", metric_type::gauge,
+            [&](const stats& p, const std::string& l) {
+              if (const auto* icmp = std::get_if<probe::icmp_spec>(&p.spec.options)) {
+                out.sample("wgwatch_probe_icmp_dont_fragment")
+                    .raw_labels(l)
+                    .value(icmp->dont_fragment ? 1.0 : 0.0);
               }
             });
 }

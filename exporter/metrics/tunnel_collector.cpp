@@ -32,6 +32,7 @@ void build_tunnel_families(const std::vector<tunnel_health>& tunnels, exposition
     std::string l;
     append_label(l, "device", t.interface);
     append_label(l, "role", config::to_string(t.role));
+    append_label(l, "group", t.group);
     labels.push_back(std::move(l));
   }
   const auto gauge = [&](const char* name, const char* help, auto&& value_of) {
@@ -88,6 +89,7 @@ result<void> tunnel_collector::collect(exposition_writer& out) {
     tunnel_health h;
     h.interface = t.interface;
     h.role = t.role;
+    h.group = t.group;
     if (links) {
       const auto it = std::find_if(links->begin(), links->end(),
                                    [&](const link::link_info& l) { return l.name == t.interface; });

@@ -22,6 +22,7 @@ namespace wgwatch::metrics {
 struct tunnel_health {
   std::string interface;
   config::tunnel_role role = config::tunnel_role::primary;
+  std::string group;
   bool interface_up = false;  ///< exists, admin up, carrier (link_is_up)
   bool handshake_ok = false;  ///< a counted peer's last handshake is younger than the limit
   probe::data_plane_state data_plane;
@@ -34,7 +35,7 @@ struct tunnel_health {
 bool handshake_fresh(const wg::device& dev, const std::vector<wg::wg_key>& counted,
                      std::chrono::seconds max_age, std::chrono::system_clock::time_point now);
 
-/// Pure: writes the wgwatch_tunnel_* families, labelled {device, role}, one series per
+/// Pure: writes the wgwatch_tunnel_* families, labelled {device, role, group}, one series per
 /// tunnel in `tunnels`' order.
 void build_tunnel_families(const std::vector<tunnel_health>& tunnels, exposition_writer& out);
 

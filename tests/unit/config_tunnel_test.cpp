@@ -182,7 +182,7 @@ TEST(config_tunnel_test, omitted_keys_take_the_defaults) {
 
 TEST(config_tunnel_test, inline_tables_work_too) {
   const config c = valid(
-      "tunnel = [{interface = \"wg0\", role = \"standby\", health = {window = \"2m\"}, "
+      "tunnel = [{interface = \"wg0\", role = \"primary\", health = {window = \"2m\"}, "
       "probe = [{name = \"a\", kind = \"tcp\", target = \"10.0.0.2:22\"}]}]\n");
   ASSERT_EQ(c.tunnels.size(), 1U);
   EXPECT_EQ(c.tunnels[0].health.window, 2min);
@@ -298,10 +298,78 @@ TEST(config_tunnel_test, duplicate_interface_is_an_error) {
                           "expected a numeric IPv4 or IPv6 address",
                           "t.toml:9:13: tunnel[1].interface: duplicate interface \"wg0\" "
                           "(first at tunnel[0], line 2)"));
-  // Several tunnels may share a role.
-  const std::string wg1 =
-      "[[tunnel]]\ninterface = \"wg1\"\nrole = \"primary\"\n" + probe("icmp", "10.0.0.2");
-  EXPECT_EQ(valid(wg0 + wg1).tunnels.size(), 2U);
+}
+
+// --- failover groups ----------------------------------------------------------------------
+
+// A tunnel of lines 1-4 (+ a 4-line probe): interface, role, and group unless empty.
+std::string grouped(std::string_view interface, std::string_view role, std::string_view group) {
+  std::string t = "[[tunnel]]\ninterface = \"" + std::string{interface} + "\"\nrole = \"" +
+                  std::string{role} + "\"\n";
+  t += group.empty() ? "fwmark = 0\n" : "group = \"" + std::string{group} + "\"\n";
+  return t + probe("icmp", "10.0.0.2");
+}
+
+TEST(config_tunnel_test, groups_default_and_pair_each_primary_with_its_standbys) {
+  const config c = valid(grouped("wg0", "primary", "") + grouped("wg1", "standby", "") +
+                         grouped("wg2", "primary", "site-b") + grouped("wg3", "standby", "site-b") +
+                         grouped("wg4", "standby", "site-b"));
+  ASSERT_EQ(c.tunnels.size(), 5U);
+  EXPECT_EQ(c.tunnels[0].group, "default");
+  EXPECT_EQ(c.tunnels[1].group, "default");
+  EXPECT_EQ(c.tunnels[2].group, "site-b");
+  EXPECT_EQ(c.tunnels[4].group, "site-b");
+  // A group may be a primary alone (nothing to fail over to, but nothing wrong either).
+  EXPECT_EQ(valid(grouped("wg0", "primary", "Site_A.1")).tunnels[0].group, "Site_A.1");
+}
+
+TEST(config_tunnel_test, at_most_one_primary_per_group) {
+  // Tunnels are 8 lines each: the second primary's role is on line 11, the third's on 19.
+  EXPECT_THAT(errors_of(grouped("wg0", "primary", "") + grouped("wg1", "primary", "") +
+                        grouped("wg2", "primary", "")),
+              ElementsAre("t.toml:11:8: tunnel[1].role: second primary in group \"default\" "
+                          "(first at tunnel[0], line 3)",
+                          "t.toml:19:8: tunnel[2].role: second primary in group \"default\" "
+                          "(first at tunnel[0], line 3)"));
+  // Primaries of different groups are fine.
+  EXPECT_EQ(valid(grouped("wg0", "primary", "a") + grouped("wg1", "primary", "b")).tunnels.size(),
+            2U);
+  // Also found when the first primary has an error of its own.
+  EXPECT_THAT(errors_of("[[tunnel]]\ninterface = \"wg/0\"\nrole = \"primary\"\nfwmark = 0\n" +
+                        probe("icmp", "10.0.0.2") + grouped("wg1", "primary", "")),
+              ElementsAre("t.toml:2:13: tunnel[0].interface: invalid interface name \"wg/0\": "
+                          "must not contain \"/\"",
+                          "t.toml:11:8: tunnel[1].role: second primary in group \"default\" "
+                          "(first at tunnel[0], line 3)"));
+}
+
+TEST(config_tunnel_test, a_group_of_standbys_needs_a_primary) {
+  EXPECT_THAT(errors_of(grouped("wg0", "primary", "a") + grouped("wg1", "standby", "b") +
+                        grouped("wg2", "standby", "b")),
+              ElementsAre("t.toml:12:9: tunnel[1].group: group \"b\" has a standby but no "
+                          "primary"));
+  // Without a group key, the standby's role is the position.
+  EXPECT_THAT(errors_of(grouped("wg0", "primary", "a") + grouped("wg1", "standby", "")),
+              ElementsAre("t.toml:11:8: tunnel[1].role: group \"default\" has a standby but no "
+                          "primary"));
+  // A tunnel whose role is unknown may have been meant as the primary: only its own error.
+  EXPECT_THAT(errors_of(grouped("wg0", "main", "") + grouped("wg1", "standby", "")),
+              ElementsAre("t.toml:3:8: tunnel[0].role: invalid role \"main\" (use primary or "
+                          "standby)"));
+}
+
+TEST(config_tunnel_test, group_names) {
+  EXPECT_THAT(errors_of(grouped("wg0", "primary", "site b")),
+              ElementsAre("t.toml:4:9: tunnel[0].group: invalid group name \"site b\": use 1 to "
+                          "64 characters of A-Z, a-z, 0-9, \"_\", \".\" and \"-\""));
+  EXPECT_THAT(errors_of(grouped("wg0", "primary", "")), IsEmpty());
+  EXPECT_THAT(errors_of("[[tunnel]]\ninterface = \"wg0\"\nrole = \"primary\"\ngroup = 7\n" +
+                        probe("icmp", "10.0.0.2")),
+              ElementsAre("t.toml:4:9: tunnel[0].group: expected a string, got an integer"));
+  EXPECT_EQ(check_group_name(std::string(64, 'G')), std::nullopt);
+  EXPECT_NE(check_group_name(std::string(65, 'G')), std::nullopt);
+  EXPECT_NE(check_group_name(""), std::nullopt);
+  EXPECT_NE(check_group_name("a/b"), std::nullopt);
 }
 
 TEST(config_tunnel_test, peers_must_be_distinct_public_keys) {

@@ -114,6 +114,34 @@ TEST_F(probe_collector_test, before_any_round_counters_are_zero_and_values_absen
   EXPECT_EQ(e.types.at("wgwatch_probe_duration_seconds"), "histogram");
 }
 
+TEST_F(probe_collector_test, icmp_probes_export_packet_size_and_dont_fragment) {
+  // An MTU probe: a DF echo filling a 1420-byte tunnel MTU (IPv4: 20 + 8 + 1392), and an
+  // IPv6 echo without DF (40 + 8 + 56).
+  probe::probe_spec mtu = icmp_spec();
+  mtu.name = "mtu";
+  mtu.options = probe::icmp_spec{"10.0.0.1", 1, 1392, true, 100ms};
+  store.add_probe("wg1", mtu);
+  probe::probe_spec v6 = icmp_spec();
+  v6.name = "v6";
+  v6.target = "fd00::1";
+  v6.options = probe::icmp_spec{"fd00::1", 3, 56, false, 100ms};
+  store.add_probe("wg1", v6);
+  const auto e = render();
+  const label_map mtu_labels{
+      {"device", "wg1"}, {"probe", "mtu"}, {"kind", "icmp"}, {"target", "10.0.0.1"}};
+  const label_map v6_labels{
+      {"device", "wg1"}, {"probe", "v6"}, {"kind", "icmp"}, {"target", "fd00::1"}};
+  EXPECT_TRUE(has_sample(e, "wgwatch_probe_icmp_packet_bytes", mtu_labels, 1420));
+  EXPECT_TRUE(has_sample(e, "wgwatch_probe_icmp_dont_fragment", mtu_labels, 1));
+  EXPECT_TRUE(has_sample(e, "wgwatch_probe_icmp_packet_bytes", v6_labels, 104));
+  EXPECT_TRUE(has_sample(e, "wgwatch_probe_icmp_dont_fragment", v6_labels, 0));
+  EXPECT_TRUE(has_sample(e, "wgwatch_probe_icmp_packet_bytes", ping, 84));
+  // One series per ICMP probe, none for TCP and HTTP probes.
+  EXPECT_EQ(test::find_samples(e, "wgwatch_probe_icmp_packet_bytes").size(), 3U);
+  EXPECT_EQ(test::find_samples(e, "wgwatch_probe_icmp_dont_fragment").size(), 3U);
+  EXPECT_EQ(e.types.at("wgwatch_probe_icmp_packet_bytes"), "gauge");
+}
+
 TEST_F(probe_collector_test, icmp_rounds_feed_histogram_loss_and_packet_counters) {
   store.record("wg0", "gw-ping", icmp_round(3, {0.0004, 0.002, 0.003}), t0, wall0);
   store.record("wg0", "gw-ping", icmp_round(2, {0.03, 0.7}), t0 + 5s, wall0 + 5s);

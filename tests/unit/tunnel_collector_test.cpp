@@ -62,16 +62,17 @@ TEST(tunnel_collector_test, healthy_needs_all_three_layers) {
     tunnels[i].data_plane.up = i != 3;
     tunnels[i].data_plane.ratio = i == 3 ? 0.5 : 1.0;
     tunnels[i].data_plane.transitions = i;
+    tunnels[i].group = i < 2 ? "default" : "site-b";
   }
   tunnels[1].role = config::tunnel_role::standby;
   std::string body;
   exposition_writer w(body);
   build_tunnel_families(tunnels, w);
   const auto e = test::parse_exposition(body);
-  const label_map wg0{{"device", "wg0"}, {"role", "primary"}};
-  const label_map wg1{{"device", "wg1"}, {"role", "standby"}};
-  const label_map wg2{{"device", "wg2"}, {"role", "primary"}};
-  const label_map wg3{{"device", "wg3"}, {"role", "primary"}};
+  const label_map wg0{{"device", "wg0"}, {"role", "primary"}, {"group", "default"}};
+  const label_map wg1{{"device", "wg1"}, {"role", "standby"}, {"group", "default"}};
+  const label_map wg2{{"device", "wg2"}, {"role", "primary"}, {"group", "site-b"}};
+  const label_map wg3{{"device", "wg3"}, {"role", "primary"}, {"group", "site-b"}};
   EXPECT_TRUE(has_sample(e, "wgwatch_tunnel_healthy", wg0, 1));
   EXPECT_TRUE(has_sample(e, "wgwatch_tunnel_healthy", wg1, 0));
   EXPECT_TRUE(has_sample(e, "wgwatch_tunnel_healthy", wg2, 0));
@@ -163,15 +164,18 @@ TEST(tunnel_collector_test, collector_joins_links_devices_and_the_store) {
     store.record("wg0", "ping", ok, t - std::chrono::seconds(3 - i),
                  std::chrono::system_clock::now());
   }
-  tunnel_collector c({tunnel("wg0", {key(1)}), tunnel("wg1", {key(2)}), tunnel("wg2")},
-                     f.links_reader(), f.device_reader(), store);
+  auto wg1_tunnel = tunnel("wg1", {key(2)});
+  wg1_tunnel.role = config::tunnel_role::standby;
+  wg1_tunnel.group = "site-b";
+  tunnel_collector c({tunnel("wg0", {key(1)}), wg1_tunnel, tunnel("wg2")}, f.links_reader(),
+                     f.device_reader(), store);
   EXPECT_EQ(c.name(), "tunnel");
   std::string body;
   exposition_writer w(body);
   ASSERT_TRUE(c.collect(w)) << "a missing device is a tunnel fact, not a collector failure";
   const auto e = test::parse_exposition(body);
-  const label_map wg0{{"device", "wg0"}};
-  const label_map wg1{{"device", "wg1"}};
+  const label_map wg0{{"device", "wg0"}, {"role", "primary"}, {"group", "default"}};
+  const label_map wg1{{"device", "wg1"}, {"role", "standby"}, {"group", "site-b"}};
   const label_map wg2{{"device", "wg2"}};
   EXPECT_TRUE(has_sample(e, "wgwatch_tunnel_healthy", wg0, 1));
   EXPECT_TRUE(has_sample(e, "wgwatch_tunnel_data_plane_ok", wg0, 1));
