@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The rendered files of alerts/: `jsonnet -S -m alerts alerts/bundle.jsonnet` writes each
 // (packaging/scripts/render-bundle.sh does this and the dashboards).
+local lib = import 'lib.libsonnet';
 local mixin = (import 'mixin.libsonnet') +
               (import 'alertmanager.libsonnet') +
               (import 'prometheus.libsonnet');
@@ -11,7 +12,7 @@ local header = |||
   # Edit alerts/config.libsonnet (the knobs) and re-render: packaging/scripts/render-bundle.sh
 |||;
 
-local yaml(what, value) = header + '# ' + what + '\n' + std.manifestYamlDoc(value, quote_keys=false);
+local yaml(what, value) = header + '# ' + what + '\n' + lib.manifestYaml(value);
 
 {
   'wgwatch.rules.yml': yaml('Recording and alerting rules of wgwatch (alerts/README.md).', mixin.prometheusRuleFile),

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # Shared by the tests/rules/*.sh scripts (sourced): repository root, a temp dir removed on
 # exit, and `need TOOL...`, which skips (exit 77) when a tool is missing, or fails under CI=true.
 set -eu
+# shellcheck disable=SC2034 # used by the scripts that source this
 repo_root=$(cd "$(dirname "$0")/../.." && pwd)
 test_name=${test_name:-$(basename "$0" .sh)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wgwatch-$test_name.XXXXXX")

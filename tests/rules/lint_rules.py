@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Lints the bundle's rules against the mixtool conventions and the shared contract: reads the
 # rule file as JSON (`jsonnet` of alerts/mixin.libsonnet's prometheusRuleFile; rules.up_to_date
-# proves it equals alerts/wgwatch.rules.yml) on stdin. Exits 1 listing every problem.
+# proves it equals alerts/wgwatch.rules.yml) on stdin. Exits 1 listing every problem. It first
+# checks itself: each seeded defect in DEFECTS must be reported.
 #
 #   lint_rules.py README.md AGENT_LABELS_JSON TEST_FILE... < rules.json
+import copy
 import json
 import re
 import sys
@@ -82,6 +84,35 @@ def lint(rules, readme, agent_labels, tests):
     return problems
 
 
+# Seeded defects (alert, change): the lint must reject each, naming that alert, before its
+# verdict on the real rules counts.
+DEFECTS = [
+    ("WireGuardProbeLossHigh", lambda r: r["labels"].pop("severity")),
+    ("WireGuardProbeLossHigh", lambda r: r["annotations"].update(summary="Probe {{ $labels.probe }} loses.")),
+    ("WireGuardProbeLossHigh", lambda r: r["annotations"].update(summary=r["annotations"]["summary"].rstrip("."))),
+    ("WireGuardProbeLossHigh", lambda r: r["annotations"].update(description="A probe loses.")),
+    ("WireGuardProbeLossHigh", lambda r: r["annotations"].update(runbook_url=r["annotations"]["runbook_url"] + "-typo")),
+    ("WireGuardProbeLossHigh", lambda r: r.update(alert="ProbeLossHigh")),
+    ("WireGuardTunnelGroupDown", lambda r: r.update(expr=r["expr"].replace("max by (job, instance, group)", "max by (group)"))),
+    ("WireGuardTunnelFailover", lambda r: r.pop("keep_firing_for")),
+    ("WireGuardTunnelFailover", lambda r: r["labels"].update(action="page")),
+    ("WgwatchCollectorFailing", lambda r: r.pop("for")),
+]
+
+
+def self_test(rules, readme, agent_labels, tests):
+    """Problems of the lint itself: defects it fails to reject."""
+    problems = []
+    for i, (alert, defect) in enumerate(DEFECTS):
+        seeded = copy.deepcopy(rules)
+        rule = next(r for g in seeded["groups"] for r in g["rules"] if r.get("alert") == alert)
+        defect(rule)
+        found = lint(seeded, readme, agent_labels, tests)
+        if not any(p.startswith((alert + ":", rule["alert"] + ":")) for p in found):
+            problems.append("self-test: seeded defect %d in %s not reported" % (i, alert))
+    return problems
+
+
 def main():
     readme_path, agent_labels, test_paths = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
     with open(readme_path) as f:
@@ -90,7 +121,8 @@ def main():
     for path in test_paths:
         with open(path) as f:
             tests.append(f.read())
-    problems = lint(json.load(sys.stdin), readme, agent_labels, tests)
+    rules = json.load(sys.stdin)
+    problems = self_test(rules, readme, agent_labels, tests) + lint(rules, readme, agent_labels, tests)
     for p in problems:
         print("lint: " + p)
     return 1 if problems else 0

@@ -4,6 +4,7 @@
 # alerts/wgwatch.rules.yml: failover entry, hold, hysteresis, grace, blindness, per-agent and
 # per-group isolation, and every warning (see the comments in each file).
 test_name=rules.unit
+# shellcheck source=tests/rules/lib.sh
 . "$(dirname "$0")/lib.sh"
 need promtool
 cd "$repo_root/tests/rules"

@@ -4,6 +4,7 @@
 # sources (packaging/scripts/render-bundle.sh into a temp dir, then diff): fails when someone
 # edits a source without re-rendering, or edits a rendered file by hand.
 test_name=rules.up_to_date
+# shellcheck source=tests/rules/lib.sh
 . "$(dirname "$0")/lib.sh"
 need jsonnet
 cd "$repo_root"
