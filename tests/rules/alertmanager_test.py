@@ -8,7 +8,8 @@
 #      /api/v2/alerts must show status.inhibitedBy set to exactly the expected source for each
 #      (INHIBITION below): GroupDown mutes the tunnel warnings of its agent and group only,
 #      a failover mutes its primary's symptoms only, the failover alert is never muted; and
-#      the failover reaches the wgwatch-failover webhook (group_wait 0s).
+#      the failover reaches the wgwatch-failover webhook (group_wait 0s), and so does its
+#      resolve (send_resolved, the failback signal).
 #   4. the same inhibition check against mutated configs (an `equal:` deleted, the failover
 #      let into GroupDown's targets, the role matcher deleted) must FAIL, proving it can.
 # Exit 77 if a tool is missing (1 under CI=true). Ends only the processes it started.
@@ -42,6 +43,10 @@ ROUTES = [
     ("wgwatch-default", dict(A, alertname="WireGuardTunnelGroupDown", severity="critical", instance="gw1", group="default")),
     ("wgwatch-default", dict(A, alertname="WireGuardStandbyUnhealthy", severity="warning", instance="gw1", group="default", device="wg1", role="standby")),
     ("wgwatch-default", dict(A, alertname="WireGuardMTUBlackHole", severity="warning", instance="gw1", group="default", device="wg0", role="primary", probe="mtu")),
+    ("wgwatch-default", dict(A, alertname="WireGuardHandshakeStale", severity="warning", instance="gw1", group="default", device="wg0", role="primary")),
+    ("wgwatch-default", dict(A, alertname="WireGuardTunnelInterfaceDown", severity="warning", instance="gw1", group="default", device="wg0", role="primary")),
+    ("wgwatch-default", dict(A, alertname="WireGuardProbeLatencyHigh", severity="warning", instance="gw1", group="default", device="wg0", role="primary", probe="gw-icmp")),
+    ("wgwatch-default", dict(A, alertname="WireGuardProbeLossHigh", severity="warning", instance="gw1", group="default", device="wg0", role="primary", probe="gw-icmp")),
     ("wgwatch-default", dict(A, alertname="WgwatchAgentDown", severity="critical", instance="gw1")),
     ("wgwatch-default", dict(A, alertname="WgwatchCollectorFailing", severity="warning", instance="gw1", collector="link")),
 ]
@@ -134,8 +139,23 @@ def wait_for(what, check):
     raise AssertionError("gave up waiting for " + what)
 
 
-def check_inhibition(workdir, name, config_text, receiver_port):
-    """Runs one Alertmanager on config_text; returns a list of problems (empty = as expected)."""
+def resolve_failover(base):
+    """Resolves gw2's failover (endsAt now): the failback notification."""
+    labels = INHIBITION["fo-gw2"][0]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    api("POST", base + "/api/v2/alerts", [{"labels": labels, "annotations": {"summary": "fo-gw2"},
+                                            "startsAt": now, "endsAt": now}])
+
+
+def failover_posts(status):
+    """Instances of the failover alerts the failover webhook received with `status`."""
+    return {a["labels"]["instance"] for path, p in Receiver.posts if path == "/failover"
+            for a in p["alerts"] if a["status"] == status}
+
+
+def check_inhibition(workdir, name, config_text, receiver_port, then=None):
+    """Runs one Alertmanager on config_text; returns a list of problems (empty = as expected).
+    `then(base)` runs against the same Alertmanager afterwards."""
     path = os.path.join(workdir, name + ".yml")
     with open(path, "w") as f:
         f.write(config_text)
@@ -182,6 +202,8 @@ def check_inhibition(workdir, name, config_text, receiver_port):
             if got != want:
                 names = [k for k, f in fingerprint.items() if f in got]
                 problems.append("%s: inhibited by %s, expected %s" % (key, names or "nothing", source or "nothing"))
+        if then:
+            problems += then(base)
         return problems
     finally:
         proc.terminate()
@@ -222,19 +244,22 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="wgwatch-rules.alertmanager.")
     try:
-        problems = check_inhibition(workdir, "bundle", config, rport)
-        failures += ["inhibition: " + p for p in problems]
-        # the failover notifications arrive at the failover receiver (group_wait 0s)
-        try:
-            wait_for("both failovers at the wgwatch-failover webhook", lambda: {
-                a["labels"]["instance"] for path, p in Receiver.posts if path == "/failover"
-                for a in p["alerts"] if a["status"] == "firing"} >= {"gw1", "gw2"})
+        def delivery(base):
+            """The failover webhook gets both failovers (group_wait 0s), then gw2's resolve
+            (send_resolved: the failback signal), and nothing but failovers."""
+            try:
+                wait_for("both failovers at the wgwatch-failover webhook",
+                         lambda: failover_posts("firing") >= {"gw1", "gw2"})
+                resolve_failover(base)
+                wait_for("gw2's resolve at the wgwatch-failover webhook",
+                         lambda: failover_posts("resolved") == {"gw2"})
+            except AssertionError as e:
+                return [str(e)]
             stray = [a["labels"]["alertname"] for path, p in Receiver.posts if path == "/failover"
                      for a in p["alerts"] if a["labels"].get("action") != "failover"]
-            if stray:
-                failures.append("non-failover alerts at the failover webhook: %s" % stray)
-        except AssertionError as e:
-            failures.append(str(e))
+            return ["non-failover alerts at the failover webhook: %s" % stray] if stray else []
+        problems = check_inhibition(workdir, "bundle", config, rport, then=delivery)
+        failures += ["alertmanager: " + p for p in problems]
         for i, (what, old, new) in enumerate(MUTANTS):
             if config.count(old) != 1:
                 failures.append("mutant no longer applies (update the test): " + what)
