@@ -73,11 +73,38 @@ inline void add_peer(const lab_device& dev, const std::string& public_key,
   wg_set(args, {}, dev.netns);
 }
 
+
 /// `ping` from the current namespace until `count` replies (fails after `deadline_s`).
 inline command_result ping(const std::string& address, int count = 3, int deadline_s = 10) {
   return run_command({"ping", "-n", "-q", "-c", std::to_string(count), "-i", "0.2", "-w",
                       std::to_string(deadline_s), address});
 }
+
+/// Two tunnels to the far namespace `far` (underlay near_underlay <-> far_underlay):
+/// wg0 10.10.0.1/24 <-> wgf0 10.10.0.2 and wg1 10.20.0.1/24 <-> wgf1 10.20.0.2, both ends with
+/// persistent keepalive 1 s. Returns once both tunnels have done their first handshake.
+struct tunnel_pair {
+  explicit tunnel_pair(const named_netns& far) {
+    wg0 = start_lab_device("wg0", 51820, {"10.10.0.1/24"});
+    wg1 = start_lab_device("wg1", 51821, {"10.20.0.1/24"});
+    wgf0 = start_lab_device("wgf0", 51830, {"10.10.0.2/24"}, &far);
+    wgf1 = start_lab_device("wgf1", 51831, {"10.20.0.2/24"}, &far);
+    const std::vector<std::string> keepalive{"persistent-keepalive", "1"};
+    add_peer(wg0, wgf0.keys.public_key, "198.18.0.2:51830", "10.10.0.0/24", keepalive);
+    add_peer(wgf0, wg0.keys.public_key, "198.18.0.1:51820", "10.10.0.1/32", keepalive);
+    add_peer(wg1, wgf1.keys.public_key, "198.18.0.2:51831", "10.20.0.0/24", keepalive);
+    add_peer(wgf1, wg1.keys.public_key, "198.18.0.1:51821", "10.20.0.1/32", keepalive);
+    for (const char* address : {"10.10.0.2", "10.20.0.2"}) {
+      // wireguard-go retries a lost first initiation after REKEY_TIMEOUT (5 s) plus jitter;
+      // a loaded machine can need a few of them.
+      const auto r = ping(address, 1, 30);
+      if (r.exit_code != 0)
+        throw std::runtime_error(std::string("tunnel to ") + address + " down: " + r.out);
+    }
+  }
+
+  lab_device wg0, wg1, wgf0, wgf1;
+};
 
 /// Samples whose `device` label is `device`, of any name.
 inline std::vector<const sample*> samples_of_device(const exposition& e, const std::string& device) {

@@ -126,7 +126,7 @@ class far_servers {
   tcp_servers servers_;  // last: stopped before the TLS context goes
 };
 
-/// wg0 and wg1 to one far namespace, both ends with persistent keepalive, plus far_servers
+/// wg0 and wg1 to one far namespace (tunnel_pair), plus far_servers
 /// and a self-signed certificate for far.test (the CA file of the HTTPS probes).
 struct fault_lab {
   fault_lab() {
@@ -140,24 +140,7 @@ struct fault_lab {
          "-nodes", "-days", "2", "-subj", std::string("/CN=") + tls_name, "-addext",
          std::string("subjectAltName=DNS:") + tls_name, "-keyout", key_file, "-out", cert_file});
 
-    wg0 = start_lab_device("wg0", 51820, {"10.10.0.1/24"});
-    wg1 = start_lab_device("wg1", 51821, {"10.20.0.1/24"});
-    wgf0 = start_lab_device("wgf0", 51830, {"10.10.0.2/24"}, &far);
-    wgf1 = start_lab_device("wgf1", 51831, {"10.20.0.2/24"}, &far);
-    const std::vector<std::string> keepalive{"persistent-keepalive", "1"};
-    add_peer(wg0, wgf0.keys.public_key, "198.18.0.2:51830", "10.10.0.0/24", keepalive);
-    add_peer(wgf0, wg0.keys.public_key, "198.18.0.1:51820", "10.10.0.1/32", keepalive);
-    add_peer(wg1, wgf1.keys.public_key, "198.18.0.2:51831", "10.20.0.0/24", keepalive);
-    add_peer(wgf1, wg1.keys.public_key, "198.18.0.1:51821", "10.20.0.1/32", keepalive);
     servers = std::make_unique<far_servers>(far, cert_file, key_file);
-    // Handshakes first: the handshake layer is ok from the agent's first scrape.
-    for (const char* address : {far0, far1}) {
-      // wireguard-go retries a lost first initiation after REKEY_TIMEOUT (5 s) plus jitter;
-      // a loaded machine can need a few of them.
-      const auto r = ping(address, 1, 30);
-      if (r.exit_code != 0)
-        throw std::runtime_error(std::string("tunnel to ") + address + " down: " + r.out);
-    }
   }
   ~fault_lab() {
     servers.reset();
@@ -169,7 +152,8 @@ struct fault_lab {
   std::string cert_file;
   named_netns far{"wgwatch-fault-far"};
   veth_pair underlay{"vnear0", "198.18.0.1/24", far, "vfar0", "198.18.0.2/24"};
-  lab_device wg0, wg1, wgf0, wgf1;
+  // Handshakes first: the handshake layer is ok from the agent's first scrape.
+  tunnel_pair tunnels{far};
   std::unique_ptr<far_servers> servers;
 };
 
