@@ -61,6 +61,15 @@
     // of alerts/README.md). Point it at your own copy, e.g. an internal wiki.
     runbookURLPattern: 'https://github.com/wgwatch/wgwatch/blob/main/alerts/README.md#%s',
 
+    // Dashboards (dashboards/*.json; read by dashboards/config.libsonnet). Stable uids keep
+    // links and bookmarks working; the first tag links the dashboards to each other; the
+    // title prefix tells them apart in Grafana's search.
+    dashboardUids: { fleet: 'wgwatch-fleet', tunnel: 'wgwatch-tunnel', failover: 'wgwatch-failover' },
+    dashboardTags: ['wgwatch', 'wireguard'],
+    dashboardTitlePrefix: 'wgwatch / ',
+    dashboardRefresh: '30s',  // auto-refresh; lower it on a wall screen during an incident
+    dashboardTimeFrom: 'now-3h',  // default time range
+
     // Alertmanager (alerts/alertmanager.yml).
     alertmanager: {
       // The failover controller: the agent's webhook endpoint. Tests and the demo lab replace
