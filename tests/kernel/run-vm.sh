@@ -5,7 +5,8 @@
 # with the guest's status.
 #   run-vm.sh PREP_DIR [--timeout S] [--file PATH]... [--env NAME=VALUE]... [--capture-dir DIR]
 #             -- PROGRAM [ARGS...]
-# Exit: the guest's WGVM_EXIT; 77 = qemu, the prepared kernel or x86_64 missing (a skip);
+# Exit: the guest's WGVM_EXIT; 77 = a skip: qemu, the prepared kernel or x86_64 missing, or a
+# gtest PROGRAM that exited 0 with skipped tests (GTEST_SKIP in the guest);
 # 124 = timeout (qemu killed); 125 = no exit marker (guest crashed).
 # --capture-dir: files the guest prints as hex "WGVM_FILE_DATA" lines between
 # "WGVM_FILE_BEGIN <name>" and "WGVM_FILE_END" are written there as <name>.
@@ -130,4 +131,16 @@ fi
 # Anywhere in a line: the firmware's terminal escapes may precede the guest's first output.
 marker=$(tr -d '\r' < "$log" | grep -ao 'WGVM_EXIT=[0-9]*$' | tail -n 1 || true)
 [ -n "$marker" ] || { echo "run-vm: no WGVM_EXIT marker (guest crashed or panicked)"; exit 125; }
-exit "${marker#WGVM_EXIT=}"
+guest_status=${marker#WGVM_EXIT=}
+# A GTEST_SKIP inside the guest exits 0: gtest's summary lists the skipped tests
+# ("[  SKIPPED ] suite.name"). Exit 77 then, so ctest shows a skip (and CI fails) instead of
+# a pass that tested less.
+if [ "$guest_status" -eq 0 ]; then
+    skipped=$(tr -d '\r' < "$log" | sed -n 's/^\[  SKIPPED \] \([^ ]*\.[^ ]*\)$/\1/p' | sort -u)
+    if [ -n "$skipped" ]; then
+        # The reason: the message lines gtest prints after "<file>:<line>: Skipped".
+        reasons=$(tr -d '\r' < "$log" | awk '/: Skipped$/ { on = 1; next } /^\[  SKIPPED \]/ { on = 0 } on' | sort -u | tr '\n' ' ')
+        skip "the guest skipped $(echo "$skipped" | wc -l) test(s): $(echo "$skipped" | tr '\n' ' ')- ${reasons:-no reason printed}"
+    fi
+fi
+exit "$guest_status"
