@@ -529,7 +529,7 @@ policy_bundle policy_bundle::render(std::string_view config, std::string_view mi
                   "  (import 'alerts/alertmanager.libsonnet') +\n"
                   "  (import 'alerts/prometheus.libsonnet') +\n"
                   "  { _config+:: {" + std::string(config) + "} } + {" + std::string(mixin) + "};\n"
-                  "local yaml(v) = std.manifestYamlDoc(v, quote_keys=false);\n"
+                  "local yaml(v) = (import 'alerts/lib.libsonnet').manifestYaml(v);\n"
                   "{ rules: yaml(mixin.prometheusRuleFile), alertmanager: yaml(mixin.alertmanagerConfig),\n"
                   "  prometheus: yaml(mixin.prometheusConfig) }\n");
   const auto r = run_command({require_program("jsonnet"), "-J", dir + "/..", tmp.file("render.jsonnet")});
