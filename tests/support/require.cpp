@@ -55,6 +55,11 @@ std::optional<std::string> find_program(std::string_view program) {
   return std::nullopt;
 }
 
+bool under_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string_view(ci) == "true";
+}
+
 std::optional<std::string> missing_program(std::string_view program) {
   if (find_program(program)) return std::nullopt;
   return std::string(program) + " not found on PATH: install it (Debian: apt-get install " +

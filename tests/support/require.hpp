@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Skip helpers: a test states what it needs and skips with the reason when it is missing.
+// Skip helpers: a test states what it needs and skips with the reason when it is missing
+// (under CI=true it fails instead: CI installs everything, a skip there tested nothing).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,13 +21,25 @@ std::optional<std::string> missing_program(std::string_view program);
 /// Full path of `program` on PATH; nullopt if absent.
 std::optional<std::string> find_program(std::string_view program);
 
+/// True when the environment says CI=true: a missing requirement is a failure there.
+bool under_ci();
+
 }  // namespace wgwatch::test
+
+/// Skips the current test with `why` (a string); under CI=true fails it instead.
+#define WGWATCH_SKIP_OR_FAIL_UNDER_CI(why)                                    \
+  do {                                                                        \
+    if (::wgwatch::test::under_ci()) {                                        \
+      GTEST_FAIL() << (why) << " (CI=true: a missing requirement is a failure)"; \
+    }                                                                         \
+    GTEST_SKIP() << (why);                                                    \
+  } while (false)
 
 /// Skips the current test unless the process has root-equivalent network capabilities.
 #define WGWATCH_REQUIRE_ROOT()                                          \
   do {                                                                  \
     if (auto wgwatch_missing_ = ::wgwatch::test::missing_root()) {      \
-      GTEST_SKIP() << *wgwatch_missing_;                                \
+      WGWATCH_SKIP_OR_FAIL_UNDER_CI(*wgwatch_missing_);                 \
     }                                                                   \
   } while (false)
 
@@ -34,6 +47,6 @@ std::optional<std::string> find_program(std::string_view program);
 #define WGWATCH_REQUIRE_PROGRAM(program)                                          \
   do {                                                                            \
     if (auto wgwatch_missing_ = ::wgwatch::test::missing_program(program)) {      \
-      GTEST_SKIP() << *wgwatch_missing_;                                          \
+      WGWATCH_SKIP_OR_FAIL_UNDER_CI(*wgwatch_missing_);                           \
     }                                                                             \
   } while (false)
