@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "util/error.hpp"
 
@@ -49,21 +50,28 @@ struct parse_state {
   std::optional<int> errno_value;
 };
 
-void finish_peer(parse_state& st, std::chrono::system_clock::time_point now) {
-  if (st.current == nullptr) return;
+// Returns false when an age reaches back beyond the clock's range.
+bool finish_peer(parse_state& st, std::chrono::system_clock::time_point now) {
+  if (st.current == nullptr) return true;
   if (st.hs_sec != 0 || st.hs_nsec != 0) {
     handshake_time t{st.hs_sec, st.hs_nsec};
     // Includes 0 s + some ns: a boringtun handshake less than a second ago.
     if (st.hs_sec < min_plausible_epoch) {
-      const auto ago = std::chrono::seconds(st.hs_sec) + std::chrono::nanoseconds(st.hs_nsec);
-      const auto at = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          now.time_since_epoch() - ago);
-      t = {at.count() / 1'000'000'000, at.count() % 1'000'000'000};
+      // hs_sec < 1e9 and hs_nsec < 1e9 keep the age below 2^63 ns; `now - age` is checked.
+      const std::int64_t ago = st.hs_sec * 1'000'000'000 + st.hs_nsec;
+      std::int64_t at = 0;
+      if (__builtin_sub_overflow(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count(),
+              ago, &at)) {
+        return false;
+      }
+      t = {at / 1'000'000'000, at % 1'000'000'000};
     }
     st.current->last_handshake = t;
   }
   st.hs_sec = 0;
   st.hs_nsec = 0;
+  return true;
 }
 
 // Returns false on a malformed value.
@@ -122,7 +130,9 @@ bool apply_peer_key(peer& p, parse_state& st, std::string_view key, std::string_
   if (key == "last_handshake_time_sec" || key == "last_handshake_time_nsec") {
     auto v = parse_int<std::int64_t>(value);
     if (!v || *v < 0) return false;
-    (key == "last_handshake_time_sec" ? st.hs_sec : st.hs_nsec) = *v;
+    const bool sec = key == "last_handshake_time_sec";
+    if (!sec && *v >= 1'000'000'000) return false;  // a fraction of a second, or malformed
+    (sec ? st.hs_sec : st.hs_nsec) = *v;
     return true;
   }
   if (key == "persistent_keepalive_interval") {
@@ -212,13 +222,14 @@ result<device> parse_uapi(std::string_view reply, std::chrono::system_clock::tim
     const std::string_view value = line.substr(eq + 1);
 
     if (key == "errno") {
+      // wireguard-go sends -EINVAL, boringtun EIO: keep the magnitude. INT_MIN has none.
       auto v = parse_int<int>(value);
-      if (!v) return make_error_code(errc::protocol_error);
-      st.errno_value = *v;
+      if (!v || *v == std::numeric_limits<int>::min()) return make_error_code(errc::protocol_error);
+      st.errno_value = *v < 0 ? -*v : *v;
       continue;
     }
     if (key == "public_key") {
-      finish_peer(st, now);
+      if (!finish_peer(st, now)) return make_error_code(errc::protocol_error);
       auto k = parse_hex_key(value);
       if (!k) return make_error_code(errc::protocol_error);
       st.current = &st.dev.peers.emplace_back();
@@ -229,9 +240,9 @@ result<device> parse_uapi(std::string_view reply, std::chrono::system_clock::tim
                                           : apply_peer_key(*st.current, st, key, value);
     if (!ok) return make_error_code(errc::protocol_error);
   }
-  finish_peer(st, now);
+  if (!finish_peer(st, now)) return make_error_code(errc::protocol_error);
   if (!st.errno_value) return make_error_code(errc::protocol_error);  // truncated reply
-  if (*st.errno_value != 0) return from_errno(*st.errno_value < 0 ? -*st.errno_value : *st.errno_value);
+  if (*st.errno_value != 0) return from_errno(*st.errno_value);
   return std::move(st.dev);
 }
 

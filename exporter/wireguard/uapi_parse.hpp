@@ -19,7 +19,8 @@ namespace wgwatch::wg {
 ///   Preshared keys are skipped unread. boringtun's "own_public_key" sets the public key.
 /// - errno=N with N != 0 fails with that errno (system category); a reply without an errno
 ///   line, a line without '=', a peer key before any public_key, or a malformed value fails
-///   with errc::protocol_error.
+///   with errc::protocol_error. Malformed includes handshake nanoseconds of 1e9 or more, a
+///   boringtun age reaching before the clock's range, and errno=-2147483648.
 /// - `now` is used only to convert boringtun's "time since" handshake values (any seconds
 ///   value below 1e9, i.e. before 2001, is taken as an age, cloudflare/boringtun#447) to a
 ///   wall-clock time.

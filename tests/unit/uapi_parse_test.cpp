@@ -254,5 +254,48 @@ TEST(uapi_parse_test, epoch_handshake_times_pass_through) {
   EXPECT_EQ(*dev->peers[0].last_handshake, (handshake_time{1700000000, 5}));
 }
 
+// Nanoseconds are a fraction of a second: 1e9 or more is a malformed reply, and taking it
+// would overflow the age sum for boringtun's ages (undefined behaviour, UBSan flags it).
+TEST(uapi_parse_test, handshake_nanoseconds_of_a_second_or_more_are_protocol_errors) {
+  const std::string peer = "public_key=" + std::string(64, 'c') + "\n";
+  for (const std::string nsec : {"1000000000", "9223372036854775807"}) {
+    for (const std::string sec : {"0", "5", "1700000000"}) {
+      const auto dev = parse_uapi(peer + "last_handshake_time_sec=" + sec +
+                                      "\nlast_handshake_time_nsec=" + nsec + "\nerrno=0\n\n",
+                                  fixture_now);
+      ASSERT_FALSE(dev) << sec << " s + " << nsec << " ns";
+      EXPECT_EQ(dev.error(), make_error_code(errc::protocol_error)) << sec << " s + " << nsec << " ns";
+    }
+  }
+  const auto last = parse_uapi(peer + "last_handshake_time_sec=3\nlast_handshake_time_nsec=999999999\n"
+                                      "errno=0\n\n", fixture_now);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(*last->peers[0].last_handshake, (handshake_time{1795637100 - 4, 1}));
+}
+
+// An age is subtracted from `now`: an age beyond the clock's range must not overflow.
+TEST(uapi_parse_test, handshake_ages_near_the_clock_range_do_not_overflow) {
+  const std::string reply = "public_key=" + std::string(64, 'c') +
+                            "\nlast_handshake_time_sec=999999999\nlast_handshake_time_nsec=999999999"
+                            "\nerrno=0\n\n";
+  const auto early = std::chrono::system_clock::time_point::min() + std::chrono::seconds(1);
+  const auto dev = parse_uapi(reply, early);
+  ASSERT_FALSE(dev);
+  EXPECT_EQ(dev.error(), make_error_code(errc::protocol_error));
+}
+
+// -INT_MIN does not exist: negating it was undefined behaviour.
+TEST(uapi_parse_test, errno_out_of_range_is_a_protocol_error) {
+  for (const char* reply : {"errno=-2147483648\n\n", "errno=2147483648\n\n",
+                            "errno=-9223372036854775808\n\n"}) {
+    const auto dev = parse_uapi(reply, fixture_now);
+    ASSERT_FALSE(dev) << reply;
+    EXPECT_EQ(dev.error(), make_error_code(errc::protocol_error)) << reply;
+  }
+  const auto max = parse_uapi("errno=-2147483647\n\n", fixture_now);
+  ASSERT_FALSE(max);
+  EXPECT_EQ(max.error(), from_errno(2147483647));
+}
+
 }  // namespace
 }  // namespace wgwatch::wg
