@@ -100,6 +100,26 @@ struct harness {
     return steady::now() - stopping;
   }
 
+  // Runs until `done()` holds (counts of rounds, not durations: a loaded machine only makes
+  // them take longer), with `guard` as the hang guard; then stops and winds down.
+  template <typename Done>
+  void run_until(Done done, steady::duration guard = 20s) {
+    start_called = steady::now();
+    sched.start();
+    start_returned = steady::now();
+    pump_until(done, guard);
+    sched.stop();
+    io.restart();
+    io.run();
+  }
+
+  // Runs the loop in 10 ms steps until `done()` holds or `guard` passed.
+  template <typename Done>
+  void pump_until(Done done, steady::duration guard) {
+    const auto until = steady::now() + guard;
+    while (!done() && steady::now() < until) io.run_for(10ms);
+  }
+
   const probe_stats& stats(std::string_view name) {
     snap = store.snapshot();
     for (const auto& p : snap.probes) {
@@ -238,7 +258,7 @@ TEST(scheduler_test, a_hanging_probe_is_cut_at_its_timeout) {
   harness h;
   auto* p = h.add("wg0", spec_of("hang", 200ms, 80ms), test_probe::mode::hang);
   testing::internal::CaptureStderr();
-  h.run_then_stop(1000ms);
+  h.run_until([&] { return h.stats("hang").runs_total >= 4; });
   const auto log = testing::internal::GetCapturedStderr();
   const auto& s = h.stats("hang");
   EXPECT_GE(s.runs_total, 4u);
@@ -263,7 +283,7 @@ TEST(scheduler_test, an_exception_is_an_internal_failure_and_the_loop_goes_on) {
   h.add("wg0", spec_of("buggy", 100ms, 50ms), test_probe::mode::throw_error);
   h.add("wg0", spec_of("fine", 100ms, 50ms), test_probe::mode::succeed);
   testing::internal::CaptureStderr();
-  h.run_then_stop(550ms);
+  h.run_until([&] { return h.stats("buggy").runs_total >= 4 && h.stats("fine").runs_total >= 4; });
   const auto log = testing::internal::GetCapturedStderr();
   const auto& buggy = h.stats("buggy");
   EXPECT_GE(buggy.runs_total, 4u) << "the loop survives the exception";
@@ -283,7 +303,10 @@ TEST(scheduler_test, a_down_link_is_recorded_without_running_the_probe) {
   harness h([](std::string_view interface) { return interface != "wg-down"; });
   auto* down = h.add("wg-down", spec_of("ping", 100ms, 50ms), test_probe::mode::succeed);
   auto* up = h.add("wg-up", spec_of("ping", 100ms, 50ms), test_probe::mode::succeed);
-  h.run_then_stop(450ms);
+  h.run_until([&] {
+    const auto snap = h.store.snapshot();
+    return snap.probes[0].runs_total >= 3 && snap.probes[1].runs_total >= 3;
+  });
   EXPECT_TRUE(down->starts.empty());
   EXPECT_FALSE(up->starts.empty());
   const auto snap = h.store.snapshot();
@@ -379,7 +402,8 @@ TEST(scheduler_test, real_tcp_probes_against_a_loopback_listener) {
               make_probe(h.io.get_executor(), tcp_to("open", open.local_endpoint().port()), lo));
   h.sched.add("lo", make_probe(h.io.get_executor(), tcp_to("closed", closed_port), lo));
   h.sched.start();
-  h.io.run_for(600ms);
+  h.pump_until([&] { return h.stats("open").runs_total >= 3 && h.stats("closed").runs_total >= 3; },
+               20s);
   h.sched.stop();
   open.close();
   h.io.restart();
