@@ -9,7 +9,7 @@
 #   install-deps.sh --test   also what the test suite and packaging check drive: GoogleTest,
 #                            promtool, amtool, jsonnet (the policy bundle is rendered from it),
 #                            Node.js and npm (dashboard schema and query checks), dpkg-dev
-#                            (cpack's shlibdeps), and QEMU, cpio and kmod for the kernel
+#                            (cpack's shlibdeps), systemd (systemd-analyze verify of the unit), and QEMU, cpio and kmod for the kernel
 #                            tests' guest (tests/kernel/)
 #   install-deps.sh --bench  also the peer tools the benchmarks measure side by side:
 #                            blackbox_exporter and smokeping_prober (tests/bench/probe_bench);
@@ -21,7 +21,7 @@ build_packages="ca-certificates cmake g++ make pkg-config git
   libssl-dev zlib1g-dev libisal-dev
   wireguard-go wireguard-tools iproute2 iputils-ping procps util-linux curl nftables
   prometheus prometheus-alertmanager python3"
-test_packages="googletest libgtest-dev libgmock-dev jsonnet dpkg-dev file
+test_packages="googletest libgtest-dev libgmock-dev jsonnet dpkg-dev file systemd
   qemu-system-x86 cpio kmod"
 bench_packages="prometheus-blackbox-exporter prometheus-smokeping-prober"
 
