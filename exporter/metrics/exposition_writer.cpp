@@ -28,16 +28,51 @@ void append_number(std::string& out, T v) {
   out.append(buf, static_cast<std::size_t>(ptr - buf));
 }
 
+// Length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), 0 if there is none:
+// no overlong forms, no UTF-16 surrogates, nothing above U+10FFFF (RFC 3629, as Go checks).
+std::size_t utf8_sequence_length(std::string_view s) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  const unsigned c = b(0);
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xe0 && b(1) < 0xa0) return 0;  // overlong
+    if (c == 0xed && b(1) > 0x9f) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xf0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xf4 && b(1) > 0x8f) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 }  // namespace
 
 void append_escaped(std::string& out, std::string_view value) {
   std::size_t start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  for (std::size_t i = 0; i < value.size();) {
     const char c = value[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // Prometheus rejects the whole scrape over one invalid label value: each byte that
+      // starts no valid sequence becomes U+FFFD.
+      if (const auto n = utf8_sequence_length(value.substr(i)); n != 0) {
+        i += n;
+        continue;
+      }
+      out.append(value.substr(start, i - start));
+      out.append("\xef\xbf\xbd");
+      start = ++i;
+      continue;
+    }
+    ++i;
     if (c != '\\' && c != '"' && c != '\n') continue;
-    out.append(value.substr(start, i - start));
+    out.append(value.substr(start, i - 1 - start));
     out.append(c == '\\' ? "\\\\" : c == '"' ? "\\\"" : "\\n");
-    start = i + 1;
+    start = i;
   }
   out.append(value.substr(start));
 }

@@ -39,7 +39,8 @@ class exposition_writer {
   bool in_labels_ = false;
 };
 
-/// Appends `value` escaped for a label value (\\, \", \n).
+/// Appends `value` escaped for a label value (\\, \", \n), each byte that starts no valid UTF-8
+/// sequence replaced by U+FFFD: Prometheus rejects a whole scrape over one invalid value.
 void append_escaped(std::string& out, std::string_view value);
 
 /// Appends `name="value"` (escaped), preceded by a comma when `out` does not end in '{' and

@@ -68,6 +68,36 @@ TEST(exposition_writer_test, escapes_label_values) {
   EXPECT_EQ(out, "plain\\\\\\\\tab\tstays");
 }
 
+// Prometheus rejects a whole scrape over one label value that is not UTF-8 (an interface
+// name or an IPv6 zone is any bytes the kernel accepted): invalid bytes become U+FFFD.
+TEST(exposition_writer_test, label_values_are_made_valid_utf8) {
+  const auto escaped = [](std::string_view value) {
+    std::string out;
+    append_escaped(out, value);
+    return out;
+  };
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  // Valid sequences of every length pass unchanged.
+  EXPECT_EQ(escaped("wg-\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"),
+            "wg-\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
+  EXPECT_EQ(escaped("wg\xff" "0"), "wg" + r + "0");                   // never a UTF-8 byte
+  EXPECT_EQ(escaped("\x80"), r);                                    // lone continuation
+  EXPECT_EQ(escaped("wg\xc3"), "wg" + r);                            // cut at the end
+  EXPECT_EQ(escaped("\xe2\x82\"\n"), r + r + "\\\"\\n");   // cut, then escapes
+  EXPECT_EQ(escaped("\xc0\xaf"), r + r);                            // overlong '/'
+  EXPECT_EQ(escaped("\xe0\x80\xaf"), r + r + r);                    // overlong, 3 bytes
+  EXPECT_EQ(escaped("\xed\xa0\x80"), r + r + r);                    // UTF-16 surrogate
+  EXPECT_EQ(escaped("\xf4\x90\x80\x80"), r + r + r + r);           // above U+10FFFF
+  EXPECT_EQ(escaped(std::string_view("a\0b", 3)), std::string("a\0b", 3));  // NUL is valid UTF-8
+
+  std::string body;
+  exposition_writer(body).sample("m").label("device", "wg\xfe").value(1.0);
+  EXPECT_EQ(body, "m{device=\"wg" + r + "\"} 1\n");
+  std::string prefix;
+  append_label(prefix, "zone", "eth\xe9");
+  EXPECT_EQ(prefix, "zone=\"eth" + r + "\"");
+}
+
 TEST(exposition_writer_test, help_escapes_backslash_and_newline_but_not_quotes) {
   std::string body;
   exposition_writer(body).family("m", "a \"quoted\" \\ two\nlines", metric_type::gauge);
