@@ -37,7 +37,13 @@ void append_value(std::string& out, std::string_view v) {
       case '\n': out.append("\\n"); break;
       case '\t': out.append("\\t"); break;
       case '\r': out.append("\\r"); break;  // a raw CR could forge a line on a terminal
-      default: out.push_back(c);
+      default:
+        // ESC, BEL, DEL...: a value from outside must not drive the reader's terminal.
+        if (const auto u = static_cast<unsigned char>(c); u < 0x20 || u == 0x7f) {
+          out.append(fmt::format("\\u{:04x}", u));
+        } else {
+          out.push_back(c);
+        }
     }
   }
   out.push_back('"');

@@ -63,6 +63,25 @@ TEST(log_test, a_line_never_contains_a_raw_newline) {
   EXPECT_EQ(l.find('\r'), std::string::npos);
 }
 
+// A value from outside (an interface name, an HTTP error, a peer's endpoint) must not drive
+// the terminal of whoever reads the log: ESC starts escape sequences, BEL rings, DEL erases.
+TEST(log_test, control_characters_are_escaped) {
+  const auto line = [](std::string value) {
+    return format_line(ts, level::info, "m", {{"k", std::move(value)}});
+  };
+  const std::string prefix = "ts=2026-01-02T03:04:05Z level=info msg=m k=";
+  EXPECT_EQ(line("\x1b[2Jwiped"), prefix + "\"\\u001b[2Jwiped\"");
+  EXPECT_EQ(line("bell\x07"), prefix + "\"bell\\u0007\"");
+  EXPECT_EQ(line("del\x7f"), prefix + "\"del\\u007f\"");
+  EXPECT_EQ(line(std::string("nul\0", 4)), prefix + "\"nul\\u0000\"");
+  EXPECT_EQ(line("\x01\x1f"), prefix + "\"\\u0001\\u001f\"");
+  EXPECT_EQ(line("caf\xc3\xa9"), prefix + "\"caf\xc3\xa9\"");  // UTF-8 passes as it is
+  // In the message as well as in the fields, and no control byte survives anywhere.
+  const auto l = format_line(ts, level::warn, "\x1b]0;title\x07", {{"k", "\x1b"}});
+  EXPECT_EQ(l, "ts=2026-01-02T03:04:05Z level=warn msg=\"\\u001b]0;title\\u0007\" k=\"\\u001b\"");
+  for (const char c : l) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << l;
+}
+
 TEST(log_test, redacts_keys_naming_secrets) {
   const std::string secret = "58a8f2cc92e1f870b4c9858dd6510908f06c54d335e6f137f2e1524acfe2605b";
   const auto l = format_line(ts, level::info, "m",
