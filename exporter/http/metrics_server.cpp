@@ -36,11 +36,25 @@ constexpr auto write_deadline = 120s;
 constexpr std::uint32_t header_limit = 8 * 1024;
 constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
+// The telemetry path comes from the config: it is text in the page, never markup.
+void append_html_escaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
 std::string landing_page(std::string_view telemetry_path) {
   std::string page =
       "<!DOCTYPE html>\n<html><head><title>wgwatch</title></head><body>\n"
       "<h1>wgwatch</h1>\n<p>WireGuard tunnel exporter.</p>\n<ul>\n<li><a href=\"";
-  page.append(telemetry_path);
+  append_html_escaped(page, telemetry_path);
   page.append("\">Metrics</a></li>\n<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n</body></html>\n");
   return page;
 }
@@ -85,8 +99,11 @@ struct handler {
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-      auto res = text_response(req, bhttp::status::method_not_allowed, "text/plain; charset=utf-8",
-                               "method not allowed\n");
+      bhttp::response<bhttp::string_body> res{bhttp::status::method_not_allowed, req.version()};
+      common_headers(res, req.version(), req.keep_alive());
+      res.set(bhttp::field::allow, "GET, HEAD");  // RFC 9110: a 405 lists what is allowed
+      res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+      set_body(res, req, "method not allowed\n");
       return res;
     }
     if (path == opts.telemetry_path) return metrics(req);
@@ -115,6 +132,18 @@ struct handler {
   }
 };
 
+// Collectors report their own failures in the scrape; anything thrown past them (render,
+// gzip, an allocation) is the server's: a 500 the scraper records, not a silent close.
+bhttp::message_generator respond(const handler& handle, const bhttp::request<bhttp::empty_body>& req) {
+  try {
+    return handle(req);
+  } catch (const std::exception& e) {
+    log::error("http request failed", {{"path", std::string(req.target())}, {"err", e.what()}});
+  }
+  return text_response(req, bhttp::status::internal_server_error, "text/plain; charset=utf-8",
+                       "internal server error\n");
+}
+
 asio::awaitable<void> session(tcp::socket socket, handler handle) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -138,7 +167,7 @@ asio::awaitable<void> session(tcp::socket socket, handler handle) {
         }
         break;
       }
-      bhttp::message_generator response = handle(parser.get());
+      bhttp::message_generator response = respond(handle, parser.get());
       const bool keep_alive = response.keep_alive();
       stream.expires_after(write_deadline);
       auto [write_ec, write_n] = co_await beast::async_write(stream, std::move(response), use_tuple);

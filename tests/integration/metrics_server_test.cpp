@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -33,6 +34,7 @@ class MetricsServerTest : public ::testing::Test {
     opts.telemetry_path = "/metrics";
     server_ = std::make_unique<metrics_server>(opts, [this] {
       ++renders_;
+      if (render_throws_) throw std::runtime_error("render failed");
       return std::string(body_text);
     });
     auto bound = server_->start();
@@ -71,6 +73,7 @@ class MetricsServerTest : public ::testing::Test {
   std::unique_ptr<metrics_server> server_;
   tcp::endpoint endpoint_;
   std::atomic<int> renders_{0};
+  std::atomic<bool> render_throws_{false};
 };
 
 TEST_F(MetricsServerTest, ServesTheRenderedBodyAsPrometheusText) {
@@ -130,6 +133,54 @@ TEST_F(MetricsServerTest, OtherMethodsAre405) {
   auto s = connect();
   EXPECT_EQ(request(s, bhttp::verb::post, "/metrics").result(), bhttp::status::method_not_allowed);
   EXPECT_EQ(renders_.load(), 0);
+}
+
+// RFC 9110 15.5.6: a 405 names the methods the resource supports.
+TEST_F(MetricsServerTest, A405NamesTheAllowedMethods) {
+  auto s = connect();
+  for (const auto method : {bhttp::verb::post, bhttp::verb::put, bhttp::verb::delete_}) {
+    const auto res = request(s, method, "/metrics");
+    EXPECT_EQ(res.result(), bhttp::status::method_not_allowed);
+    EXPECT_EQ(res[bhttp::field::allow], "GET, HEAD");
+  }
+}
+
+// An exception outside the collectors (render, gzip, allocation) is the server's failure: the
+// scraper gets a 500 it can record, not a connection closed without an answer, and the
+// connection stays usable.
+TEST_F(MetricsServerTest, AnExceptionWhileRenderingAnswers500) {
+  auto s = connect();
+  render_throws_ = true;
+  const auto failed = request(s, bhttp::verb::get, "/metrics");
+  EXPECT_EQ(failed.result(), bhttp::status::internal_server_error);
+  EXPECT_EQ(failed.body().find("render failed"), std::string::npos);  // no internals leak
+  render_throws_ = false;
+  EXPECT_EQ(request(s, bhttp::verb::get, "/metrics").body(), body_text);
+  EXPECT_EQ(renders_.load(), 2);
+}
+
+// The telemetry path comes from the config: the landing page must not become HTML from it.
+TEST(MetricsServerLanding, EscapesTheTelemetryPath) {
+  wgwatch::http::server_options opts;
+  opts.listen = {"127.0.0.1", 0};
+  opts.telemetry_path = "/m\"><script>alert('x')</script>&";
+  metrics_server server(opts, [] { return std::string("x 1\n"); });
+  auto bound = server.start();
+  ASSERT_TRUE(bound.has_value()) << bound.error().message();
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(*bound);
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  bhttp::write(s, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(s, buffer, res);
+  EXPECT_EQ(res.result(), bhttp::status::ok);
+  EXPECT_EQ(res.body().find("<script>"), std::string::npos) << res.body();
+  EXPECT_NE(res.body().find("href=\"/m&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\""),
+            std::string::npos)
+      << res.body();
 }
 
 TEST_F(MetricsServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
