@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -137,10 +138,12 @@ result<std::size_t> uapi_source::read_reply_into(std::string_view name, std::str
   std::size_t used = 0;
   // A reply ends with "errno=N\n\n"; the daemon keeps the connection open for more requests.
   while (used < 2 || buffer[used - 1] != '\n' || buffer[used - 2] != '\n') {
-    if (buffer.size() - used < 16384) {
-      if (buffer.size() >= max_reply_size) return make_error_code(errc::protocol_error);
-      grow_wiping(buffer, used, buffer.empty() ? 65536 : buffer.size() * 2);
+    if (buffer.size() - used < 16384 && buffer.size() < max_reply_size) {
+      // Capped, not just checked: doubling from a size sized by the previous reply could
+      // otherwise pass the cap by almost as much again.
+      grow_wiping(buffer, used, std::min(max_reply_size, std::max<std::size_t>(65536, buffer.size() * 2)));
     }
+    if (used == buffer.size()) return make_error_code(errc::protocol_error);  // full at the cap
     // One deadline for the whole reply: a daemon trickling bytes must not stall the scrape.
     if (auto ready = wait_readable(fd->get(), deadline); !ready) return ready.error();
     const ssize_t n = ::recv(fd->get(), buffer.data() + used, buffer.size() - used, MSG_DONTWAIT);
@@ -166,7 +169,7 @@ result<device> uapi_source::get_device(std::string_view name) {
   // Sized from the previous reply, so a large device is read without growing the buffer;
   // freed (wiped) after the parse, so no copy of the reply outlives the read.
   wiping_buffer reply;
-  reply.data.resize(last_reply_size_ + last_reply_size_ / 8 + 65536);
+  reply.data.resize(std::min(max_reply_size, last_reply_size_ + last_reply_size_ / 8 + 65536));
   auto used = read_reply_into(name, reply.data);
   if (!used) return used.error();
   last_reply_size_ = *used;

@@ -320,6 +320,34 @@ TEST_F(uapi_source_test, malformed_reply_is_a_protocol_error) {
   EXPECT_EQ(dev.error(), make_error_code(errc::protocol_error));
 }
 
+// A reply of at least `size` bytes: 1 KiB lines of an unknown key (the parser ignores them),
+// then errno=0.
+std::string padded_reply(std::size_t size) {
+  const std::string line = "x_pad=" + std::string(1017, 'a') + "\n";
+  std::string reply;
+  reply.reserve(size + line.size() + 16);
+  while (reply.size() < size) reply += line;
+  return reply + "errno=0\n\n";
+}
+
+// The reply cap (64 MiB) holds whatever size the buffer starts from. The buffer is sized
+// from the previous reply and doubled: from 1.19 MiB it doubled past the cap to 76 MiB, so a
+// reply of 65 MiB was read whole.
+TEST_F(uapi_source_test, a_reply_past_the_cap_is_a_protocol_error_whatever_came_before) {
+  constexpr std::size_t cap = std::size_t{64} << 20;
+  std::atomic<int> replies{0};
+  fake_uapi_server server(path("wg0.sock"), [&](int fd, const std::string&, const std::atomic<bool>& stop) {
+    send_all(fd, padded_reply(replies++ == 0 ? std::size_t{1} << 20 : cap + (std::size_t{1} << 20)));
+    wait_for_close(fd, stop);
+  });
+  uapi_source src(dir_, std::chrono::seconds(20));  // a hang guard: 65 MiB under ASan
+  const auto small = src.get_device("wg0");
+  ASSERT_TRUE(small) << small.error().message();
+  const auto big = src.get_device("wg0");
+  ASSERT_FALSE(big) << "a reply of 65 MiB was read whole";
+  EXPECT_EQ(big.error(), make_error_code(errc::protocol_error));
+}
+
 TEST_F(uapi_source_test, errno_reply_is_that_errno) {
   fake_uapi_server server(path("wg0.sock"), replies(test::read_fixture("uapi/wireguard-go-einval.txt")));
   auto src = source();
