@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The libmnl socket shell: open/bind, SO_RCVTIMEO, send, receive loop, reply dispatch.
+// The libmnl socket shell: open/bind, one deadline per read, send, receive loop, reply dispatch.
 #include "netlink/socket.hpp"
 
 #include <libmnl/libmnl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <ctime>
 #include <utility>
 #include <vector>
@@ -61,28 +63,23 @@ result<socket> socket::open(int bus, std::chrono::milliseconds timeout) {
   if (s == nullptr) return from_errno();
   socket sock(s);
   if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) return from_errno();
-  if (timeout.count() > 0) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    // mnl_socket_setsockopt() sets SOL_NETLINK options; the timeout is a SOL_SOCKET one.
-    if (::setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
-      return from_errno();
-    }
-  }
+  // One deadline for the whole read: SO_RCVTIMEO would bound each receive, so a dump that
+  // keeps coming in parts (or DUMP_INTR retries) could outlast it many times over.
+  if (timeout.count() > 0) sock.deadline_ = std::chrono::steady_clock::now() + timeout;
   // A per-socket sequence start makes replies to an earlier socket's request easy to spot.
   sock.seq_ = static_cast<std::uint32_t>(std::time(nullptr));
   return sock;
 }
 
 socket::socket(socket&& other) noexcept
-    : sock_(std::exchange(other.sock_, nullptr)), seq_(other.seq_) {}
+    : sock_(std::exchange(other.sock_, nullptr)), seq_(other.seq_), deadline_(other.deadline_) {}
 
 socket& socket::operator=(socket&& other) noexcept {
   if (this != &other) {
     if (sock_ != nullptr) mnl_socket_close(sock_);
     sock_ = std::exchange(other.sock_, nullptr);
     seq_ = other.seq_;
+    deadline_ = other.deadline_;
   }
   return *this;
 }
@@ -92,6 +89,24 @@ socket::~socket() {
 }
 
 std::uint32_t socket::port_id() const noexcept { return mnl_socket_get_portid(sock_); }
+
+result<void> socket::wait_readable() const {
+  for (;;) {
+    int wait_ms = -1;
+    if (deadline_) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          *deadline_ - std::chrono::steady_clock::now());
+      // Past the deadline even a queued reply is too late: the read has taken too long.
+      if (left.count() <= 0) return make_error_code(errc::timed_out);
+      wait_ms = static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), INT_MAX));
+    }
+    pollfd p{mnl_socket_get_fd(sock_), POLLIN, 0};
+    const int r = ::poll(&p, 1, wait_ms);
+    if (r > 0) return {};
+    if (r == 0) return make_error_code(errc::timed_out);
+    if (errno != EINTR) return from_errno();
+  }
+}
 
 result<exchange_status> socket::exchange(std::span<std::uint8_t> request,
                                          const message_handler& on_message) {
@@ -116,10 +131,10 @@ result<exchange_status> socket::exchange(std::span<std::uint8_t> request,
   const std::uint32_t port = port_id();
   exchange_status status;
   for (;;) {
+    if (auto ready = wait_readable(); !ready) return ready.error();
     const ssize_t n = mnl_socket_recvfrom(sock_, buffer.data(), buffer.size());
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return make_error_code(errc::timed_out);
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       return from_errno();
     }
     step next = step::more;

@@ -8,6 +8,7 @@
 #include <net/if.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -75,13 +76,17 @@ error_code map_get_error(error_code ec) {
 genl_source::genl_source(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
 result<std::vector<std::string>> genl_source::list_devices() {
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
   {
     auto sock = open_genl(timeout_);
     if (!sock) return sock.error();
     auto family = netlink::resolve_family(*sock, WG_GENL_NAME);
     if (!family) return family.error();
   }
-  auto links = link::read_links(timeout_);
+  // What is left of the same deadline (each socket's timeout counts from its open()).
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return make_error_code(errc::timed_out);
+  auto links = link::read_links(left);
   if (!links) return links.error();
   std::vector<std::string> names;
   for (auto& l : *links) {
@@ -93,6 +98,7 @@ result<std::vector<std::string>> genl_source::list_devices() {
 result<device> genl_source::get_device(std::string_view name) {
   // The kernel would answer ENODEV too; checking here keeps an overlong name off the wire.
   if (name.empty() || name.size() >= IFNAMSIZ) return make_error_code(errc::device_not_found);
+  // One socket, so one deadline, for the whole read: the lookup and every dump attempt.
   auto sock = open_genl(timeout_);
   if (!sock) return sock.error();
   auto family = netlink::resolve_family(*sock, WG_GENL_NAME);

@@ -17,7 +17,8 @@ class genl_source final : public source {
   /// At most this many dumps per get_device() while the kernel flags NLM_F_DUMP_INTR.
   static constexpr int max_dump_attempts = 5;
 
-  /// `timeout` bounds each netlink receive.
+  /// `timeout` bounds each call as a whole (family lookup, every dump part and DUMP_INTR
+  /// retry), not each netlink receive.
   explicit genl_source(std::chrono::milliseconds timeout);
 
   /// Links of kind "wireguard" in this network namespace (RTM_GETLINK, no privilege).

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "support/genl_builder.hpp"
@@ -104,6 +105,40 @@ TEST(NetlinkSocket, NoReplyTimesOut) {
   EXPECT_EQ(status.error(), make_error_code(errc::timed_out));
   EXPECT_GE(took, 90ms);
   EXPECT_LT(took, 2s);
+}
+
+// The timeout bounds the whole read, not each receive: a reply that keeps coming in parts,
+// each in time, must still end at the deadline. Here the handler takes longer than the
+// timeout on the first part; the ACK behind it is already queued, so a per-receive bound
+// would return it at once and report success.
+TEST(NetlinkSocket, TheTimeoutBoundsTheWholeExchange) {
+  auto sock = socket::open(NETLINK_ROUTE, 100ms);
+  ASSERT_TRUE(sock);
+  const int lo = static_cast<int>(if_nametoindex("lo"));
+  auto req = getlink(lo, NLM_F_ACK);  // RTM_NEWLINK, then the ACK in a second receive
+  int calls = 0;
+  auto status = sock->exchange(req, [&](const message&) -> result<void> {
+    ++calls;
+    std::this_thread::sleep_for(150ms);
+    return {};
+  });
+  EXPECT_EQ(calls, 1);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error(), make_error_code(errc::timed_out));
+}
+
+// One socket serves one read: its deadline counts from open(), across exchanges.
+TEST(NetlinkSocket, TheDeadlineCoversEveryExchangeOnTheSocket) {
+  auto sock = socket::open(NETLINK_ROUTE, 100ms);
+  ASSERT_TRUE(sock);
+  const int lo = static_cast<int>(if_nametoindex("lo"));
+  auto first = getlink(lo, 0);
+  ASSERT_TRUE(sock->exchange(first, [](const message&) -> result<void> { return {}; }));
+  std::this_thread::sleep_for(150ms);
+  auto late = getlink(lo, 0);
+  auto status = sock->exchange(late, [](const message&) -> result<void> { return {}; });
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error(), make_error_code(errc::timed_out));
 }
 
 TEST(NetlinkSocket, RequestLengthMustMatchTheBuffer) {
