@@ -238,6 +238,8 @@ http_probe::http_probe(asio::any_io_executor executor, probe_spec spec, binding 
     : bound_probe(std::move(executor), std::move(spec), std::move(where)),
       url_(parse_http_url(std::get<http_spec>(spec_.options).url)) {}
 
+http_probe::~http_probe() = default;
+
 asio::awaitable<probe_result> http_probe::run() {
   const auto start = clock::now();
   const auto deadline = start + spec_.timeout;
@@ -273,9 +275,14 @@ asio::awaitable<probe_result> http_probe::run() {
     co_return finish(r, judge(options, r.out, body));
   }
 
-  auto context = make_tls_context(options);
-  if (!context) co_return finish(r, {failure_reason::tls, context.error()});
-  beast::ssl_stream<beast::tcp_stream> stream(executor_, **context);
+  // Built once: parsing the system store or the CA file every round costs milliseconds of
+  // CPU per probe. A failed build (CA file not there yet) is retried next round.
+  if (!tls_context_) {
+    auto context = make_tls_context(options);
+    if (!context) co_return finish(r, {failure_reason::tls, context.error()});
+    tls_context_ = std::move(*context);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(executor_, *tls_context_);
   auto& lowest = beast::get_lowest_layer(stream);
   lowest.expires_at(deadline);
   if (auto c = co_await bound_connect(lowest, *endpoint, where_); !c) co_return finish(r, c);

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "probes/probe.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace wgwatch::probe {
 
@@ -32,16 +37,20 @@ result<http_url> parse_http_url(std::string_view url);
 /// header ("first_byte"), at most max_body_bytes of body ("transfer"; more is not an error).
 /// Then expected_status (empty = 2xx) -> http_status, body_contains -> body_mismatch.
 /// The whole round is bounded by the spec's timeout (the socket is closed when it passes).
+/// The TLS context (trust anchors, the CA file) is built by the first round that needs it and
+/// kept for the probe's life: a new CA file takes effect with a new probe (a restart).
 /// Runs on the executor's thread; never throws for network outcomes.
 class http_probe final : public bound_probe {
  public:
   /// Splits the spec's URL once, not every round.
   http_probe(boost::asio::any_io_executor executor, probe_spec spec, binding where);
+  ~http_probe() override;
 
   boost::asio::awaitable<probe_result> run() override;
 
  private:
   result<http_url> url_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;  ///< null until built
 };
 
 }  // namespace wgwatch::probe

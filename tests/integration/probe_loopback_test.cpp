@@ -395,6 +395,35 @@ TEST_F(probe_loopback_tls_test, https_trusts_the_ca_file_for_the_right_name) {
   EXPECT_TRUE(run_round(by_address).result.success);
 }
 
+// The TLS context (and the CA file it reads) is built once per probe, not every round: a
+// round must not depend on the file still being there, nor pay for parsing it again.
+TEST_F(probe_loopback_tls_test, https_reads_the_ca_file_once_per_probe) {
+  test_server server(tls_answer());
+  auto spec = http_to(https_url(server));
+  const auto ca = (dir_ / "ca-copy.pem").string();
+  std::filesystem::copy_file(cert(), ca);
+  http_options(spec).ca_file = ca;
+  asio::io_context io;
+  auto p = make_probe(io.get_executor(), std::move(spec), loopback);
+  const auto round = [&] {
+    probe_result out;
+    asio::co_spawn(io, p->run(), [&](std::exception_ptr e, probe_result r) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(r);
+    });
+    io.restart();
+    io.run();
+    return out;
+  };
+  const auto first = round();
+  ASSERT_TRUE(first.success) << to_string(first.reason) << " " << first.error.message();
+  std::filesystem::remove(ca);  // a second read would fail
+  for (int i = 0; i < 2; ++i) {
+    const auto next = round();
+    EXPECT_TRUE(next.success) << to_string(next.reason) << " " << next.error.message();
+  }
+}
+
 TEST_F(probe_loopback_tls_test, https_rejects_a_trusted_certificate_for_another_name) {
   test_server server(tls_answer());
   auto spec = http_to(https_url(server));
