@@ -4,6 +4,8 @@
 #include "probes/icmp_endpoint.hpp"
 
 #include <linux/errqueue.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 
 #include <cerrno>
@@ -13,6 +15,7 @@
 #include <random>
 
 #include <boost/asio/execution/context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
 #include "probes/socket_binding.hpp"
@@ -62,6 +65,29 @@ result<void> configure(int fd, int family, bool dont_fragment) {
   return set_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
 }
 
+/// A raw socket receives every ICMP message for the host (neighbour discovery, MLD, other
+/// programs' echoes, a flood): let the kernel drop all but echo replies and the errors that
+/// dispatch() reports, before they cost a wakeup.
+result<void> filter_raw(int fd, int family) {
+  if (family == AF_INET) {
+    icmp_filter filter{};
+    filter.data = ~((1u << icmp4_echo_reply) | (1u << icmp4_unreachable) |
+                    (1u << icmp4_time_exceeded));  // a set bit drops that type
+    if (::setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter) != 0) return from_errno();
+    return {};
+  }
+  icmp6_filter filter{};
+  ICMP6_FILTER_SETBLOCKALL(&filter);
+  for (const std::uint8_t type :
+       {icmp6_echo_reply, icmp6_unreachable, icmp6_packet_too_big, icmp6_time_exceeded}) {
+    ICMP6_FILTER_SETPASS(type, &filter);
+  }
+  if (::setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter) != 0) {
+    return from_errno();
+  }
+  return {};
+}
+
 /// Errors that mean the socket's binding is stale: its interface was deleted (and perhaps
 /// re-created under a new index) or its source address is gone.
 bool stale_binding(int err) noexcept {
@@ -107,6 +133,9 @@ icmp_endpoint::acquire(const asio::any_io_executor& executor, const binding& whe
   if (auto r = configure(fd, family, dont_fragment); !r) {
     return open_failure{failure_reason::internal, r.error()};
   }
+  if (opened->raw) {
+    if (auto r = filter_raw(fd, family); !r) return open_failure{failure_reason::internal, r.error()};
+  }
   std::shared_ptr<icmp_endpoint> ep(
       new icmp_endpoint(executor, opened->fd.release(), opened->raw, family));
   ep->self_ = ep;
@@ -150,7 +179,7 @@ bool icmp_endpoint::reserve(icmp_waiter& waiter, std::uint16_t& sequence) {
   while (waiters_.contains(next_sequence_)) ++next_sequence_;
   sequence = next_sequence_++;
   waiters_.emplace(sequence, &waiter);
-  if (!waiting_) wait_for_packets();
+  if (!waiting_ && !draining_) wait_for_packets();
   return true;
 }
 
@@ -175,7 +204,7 @@ int icmp_endpoint::send(std::uint16_t sequence, std::uint64_t cookie, std::uint6
 }
 
 // Packets that arrive while nobody waits stay queued on the socket; the next one to arrive
-// wakes the next wait (epoll is edge-triggered) and receive_all() reads them all.
+// wakes the next wait (epoll is edge-triggered) and the handlers read them all.
 void icmp_endpoint::wait_for_packets() {
   waiting_ = true;
   descriptor_.async_wait(asio::posix::descriptor_base::wait_read,
@@ -187,14 +216,30 @@ void icmp_endpoint::wait_for_packets() {
                              self->invalidate();  // rounds in flight time out; new ones reopen
                              return;
                            }
-                           self->receive_all();
-                           if (!self->waiters_.empty() && !self->waiting_) self->wait_for_packets();
+                           self->continue_receiving();
                          });
 }
 
-void icmp_endpoint::receive_all() {
+void icmp_endpoint::continue_receiving() {
+  draining_ = false;
+  if (waiters_.empty() || waiting_) return;  // released meanwhile; queued packets wait
+  if (receive_some()) {
+    // Edge-triggered: no new wakeup comes for what is already queued, so read on in a
+    // handler of its own, after whatever else is ready to run.
+    draining_ = true;
+    asio::post(descriptor_.get_executor(), [weak = self_] {
+      if (const auto self = weak.lock()) self->continue_receiving();
+    });
+    return;
+  }
+  if (!waiters_.empty()) wait_for_packets();
+}
+
+bool icmp_endpoint::receive_some() {
   const int fd = descriptor_.native_handle();
+  int packets = 0;
   for (int errors = 0; errors < 64;) {
+    if (packets++ == max_packets_per_wakeup) return true;
     iovec iov{buffer_.data(), buffer_.size()};
     alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(timespec))];
     msghdr msg{};
@@ -217,12 +262,13 @@ void icmp_endpoint::receive_all() {
                received);
       continue;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
     if (errno == EINTR) continue;
     // A pending socket error (sk_err) from an ICMP error: the details are on the error queue.
     ++errors;
     drain_error_queue();
   }
+  return false;  // errors on every read: wait for the next packet rather than spin
 }
 
 void icmp_endpoint::dispatch(std::span<const std::uint8_t> packet,

@@ -50,6 +50,10 @@ class icmp_waiter {
 /// apart from acquire(): use it on its executor only.
 class icmp_endpoint {
  public:
+  /// Packets read per handler: a flood must not hold the executor's thread, which runs the
+  /// probes' timers and the other endpoints too. The rest is read in the next handler.
+  static constexpr int max_packets_per_wakeup = 32;
+
   struct open_failure {
     failure_reason reason;  ///< bind_error (SO_BINDTODEVICE, SO_MARK, bind) or internal
     error_code error;
@@ -87,7 +91,10 @@ class icmp_endpoint {
   icmp_endpoint(const boost::asio::any_io_executor& executor, int fd, bool raw, int family);
 
   void wait_for_packets();
-  void receive_all();
+  /// Reads at most max_packets_per_wakeup packets; true when the socket may hold more.
+  bool receive_some();
+  /// Reads what receive_some() left in later handlers, then waits for packets again.
+  void continue_receiving();
   void dispatch(std::span<const std::uint8_t> packet,
                 std::optional<std::chrono::system_clock::time_point> received);
   void drain_error_queue();
@@ -99,6 +106,7 @@ class icmp_endpoint {
   std::uint16_t id_;  ///< raw sockets: ours to set and to filter on
   bool valid_ = true;
   bool waiting_ = false;  ///< a wait for packets is outstanding
+  bool draining_ = false;  ///< a continue_receiving() is posted
   key key_;  ///< where the registry keeps it
   std::weak_ptr<icmp_endpoint> self_;
   std::unordered_map<std::uint16_t, icmp_waiter*> waiters_;  ///< reserved sequences
