@@ -13,7 +13,7 @@
 namespace wgwatch::link {
 
 /// Every link of the caller's network namespace, in kernel (ifindex) order. Needs no
-/// privilege. Each receive is bounded by `timeout` (errc::timed_out). A dump flagged
+/// privilege. `timeout` bounds the whole dump, retries included (errc::timed_out). A dump flagged
 /// NLM_F_DUMP_INTR (links changed meanwhile) is retried a few times; after that the last,
 /// possibly incomplete, list is returned, as `wg` does: a missing link is reported as
 /// missing by the next scrape, which beats failing this one. Thread-safe (own socket).
