@@ -27,7 +27,7 @@
     // How long the primary must be unhealthy (with a healthy standby) before traffic moves.
     // The agent already debounces (tunnel.health window and hysteresis); this only filters a
     // single bad scrape. Raise it if you prefer fewer failovers to faster ones.
-    failoverHoldTime: '5s',
+    failoverHoldTime: '3s',
     // Failback grace (keep_firing_for): the primary must stay healthy this long before the
     // failover alert resolves and traffic returns. Any unhealthy moment restarts it, so a
     // flapping primary never gets traffic back. Longer = more stable, slower failback.
