@@ -150,6 +150,10 @@ class failover_bench : public ::testing::Test {
   /// `trials` fault/repair cycles on one loop; prints the table rows.
   void latency_run(const std::string& name, const policy_bundle& bundle,
                    std::optional<stack_intervals> intervals, int trials) {
+    if (trials <= 0) {  // a configuration turned off (WGWATCH_FAILOVER_BENCH_*_TRIALS=0)
+      rows_ += name + ": not run (0 trials)\n";
+      return;
+    }
     const auto grace = bundle.grace();
     const auto period = intervals ? intervals->scrape : bundle.scrape_interval();
     failover_loop loop(bundle, intervals);
