@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "config/defaults.hpp"
 #include "config/listen_address.hpp"
 #include "config/load.hpp"
 #include "http/metrics_server.hpp"
@@ -96,8 +99,40 @@ std::size_t add_probes(const config::config& cfg, boost::asio::io_context& io,
   return count;
 }
 
+/// Raises the descriptor soft limit to the hard limit (systemd starts services at 1,024)
+/// and returns the connection cap that leaves defaults::fd_reserve descriptors to probes,
+/// device reads and logs however many clients connect.
+std::size_t reserve_descriptors() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return config::defaults::http_max_connections;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur != lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  auto text = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
+  const rlim_t soft = lim.rlim_cur;
+  std::size_t cap = config::defaults::http_max_connections;
+  if (soft != RLIM_INFINITY) {
+    const auto spare = soft > config::defaults::fd_reserve ? soft - config::defaults::fd_reserve : 1;
+    cap = std::min<std::size_t>(cap, static_cast<std::size_t>(spare));
+  }
+  log::info("descriptor limit", {{"soft_before", text(before)},
+                                 {"soft", text(soft)},
+                                 {"hard", text(lim.rlim_max)},
+                                 {"reserve", std::to_string(config::defaults::fd_reserve)},
+                                 {"max_connections", std::to_string(cap)}});
+  if (cap < config::defaults::http_max_connections) {
+    log::warn("descriptor limit lowers the HTTP connection cap",
+              {{"max_connections", std::to_string(cap)}});
+  }
+  return cap;
+}
+
 /// The agent proper: backends, collectors, server, until a signal arrives.
 int serve(const config::config& cfg, const sigset_t& stop_signals) {
+  const std::size_t max_connections = reserve_descriptors();
   const auto timeout = cfg.wireguard.read_timeout;
   auto read_links = [timeout] { return link::read_links(timeout); };
   wg::composite_source source(std::make_unique<wg::genl_source>(timeout),
@@ -139,7 +174,11 @@ int serve(const config::config& cfg, const sigset_t& stop_signals) {
   }
   metrics::collector_set set(std::move(collectors));
 
-  http::metrics_server server({cfg.web.listen, cfg.web.telemetry_path}, [&set] { return set.render(); });
+  http::server_options web;
+  web.listen = cfg.web.listen;
+  web.telemetry_path = cfg.web.telemetry_path;
+  web.max_connections = max_connections;
+  http::metrics_server server(std::move(web), [&set] { return set.render(); });
   auto bound = server.start();
   if (!bound) {
     log::error("cannot listen", {{"address", config::to_string(cfg.web.listen)},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -24,6 +25,19 @@ inline constexpr std::string_view socket_dir = "/var/run/wireguard";
 /// handshake is older has no usable session.
 inline constexpr std::chrono::seconds recent_handshake_window = 180s;
 inline constexpr std::chrono::milliseconds read_timeout = 5s;
+
+// Metrics server (constants, not config keys).
+/// Concurrent HTTP connections; over the cap the longest-idle keep-alive connection is
+/// closed to make room, or the new one when none is idle. Prometheus needs one per scraper.
+inline constexpr std::size_t http_max_connections = 64;
+/// A connection waiting for a request (a fresh one, or keep-alive between scrapes) or
+/// reading its header is closed after this; Prometheus' scrape interval is shorter.
+inline constexpr std::chrono::milliseconds http_idle_timeout = 10s;
+/// The whole response must be written within this; a client that does not read is dropped.
+inline constexpr std::chrono::milliseconds http_write_timeout = 30s;
+/// Descriptors kept free of HTTP connections for probes, device reads and logs: the
+/// connection cap shrinks to (RLIMIT_NOFILE soft limit - this) when the limit is low.
+inline constexpr std::size_t fd_reserve = 128;
 
 // Tunnels.
 /// A peer with traffic or persistent keepalive rekeys every REKEY_AFTER_TIME (120 s) plus

@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <exception>
+#include <list>
+#include <memory>
 
 #include "http/gzip.hpp"
 #include "util/log.hpp"
@@ -29,10 +31,6 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-/// A client that sends nothing (or dribbles a header) is dropped after this.
-constexpr auto read_deadline = 30s;
-/// Long enough for a slow scraper to take a large body; Prometheus' own default is 10 s.
-constexpr auto write_deadline = 120s;
 constexpr std::uint32_t header_limit = 8 * 1024;
 constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -144,14 +142,72 @@ bhttp::message_generator respond(const handler& handle, const bhttp::request<bht
                        "internal server error\n");
 }
 
-asio::awaitable<void> session(tcp::socket socket, handler handle) {
-  beast::tcp_stream stream(std::move(socket));
+/// One open connection. `idle`: waiting for the first byte of a request, so closing it
+/// loses nothing a client sent.
+struct connection {
+  explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = true;
+  bool listed = false;
+  std::list<std::shared_ptr<connection>>::iterator pos;
+};
+
+/// The open connections, least recently idle first; only the server thread touches it.
+class connection_table {
+ public:
+  explicit connection_table(std::size_t max) : max_(max < 1 ? 1 : max) {}
+
+  /// Room for one more connection: closes the longest-idle one when at the cap. False when
+  /// every connection is busy with a request.
+  bool make_room() {
+    if (open_.size() < max_) return true;
+    for (const auto& conn : open_) {
+      if (!conn->idle) continue;
+      const auto victim = conn;  // keep it alive past remove()
+      remove(*victim);
+      victim->stream.close();    // its pending read ends with operation_aborted
+      return true;
+    }
+    return false;
+  }
+  void add(const std::shared_ptr<connection>& conn) {
+    conn->pos = open_.insert(open_.end(), conn);
+    conn->listed = true;
+  }
+  void remove(connection& conn) {
+    if (!conn.listed) return;
+    open_.erase(conn.pos);
+    conn.listed = false;
+  }
+  void set_idle(connection& conn, bool idle) {
+    conn.idle = idle;
+    if (idle && conn.listed) open_.splice(open_.end(), open_, conn.pos);
+  }
+
+ private:
+  std::size_t max_;
+  std::list<std::shared_ptr<connection>> open_;
+};
+
+asio::awaitable<void> session(std::shared_ptr<connection> conn,
+                              std::shared_ptr<connection_table> table, handler handle) {
+  beast::tcp_stream& stream = conn->stream;
+  const auto& opts = handle.opts;
   beast::flat_buffer buffer;
   try {
     for (;;) {
+      // Idle until a request starts: the only state in which the cap may close it.
+      table->set_idle(*conn, true);
+      stream.expires_after(opts.idle_timeout);
+      if (buffer.size() == 0) {
+        auto [wait_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+        if (wait_ec) break;  // closed, timed out or evicted
+        buffer.commit(n);
+      }
+      table->set_idle(*conn, false);
       bhttp::request_parser<bhttp::empty_body> parser;
       parser.header_limit(header_limit);
-      stream.expires_after(read_deadline);
+      stream.expires_after(opts.idle_timeout);
       auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       if (read_ec) {
         if (read_ec != bhttp::error::end_of_stream && read_ec != beast::error::timeout &&
@@ -162,25 +218,28 @@ asio::awaitable<void> session(tcp::socket socket, handler handle) {
           res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
           res.body() = "bad request\n";
           res.prepare_payload();
-          stream.expires_after(read_deadline);
+          stream.expires_after(opts.write_timeout);
           co_await bhttp::async_write(stream, res, use_tuple);
         }
         break;
       }
       bhttp::message_generator response = respond(handle, parser.get());
       const bool keep_alive = response.keep_alive();
-      stream.expires_after(write_deadline);
+      stream.expires_after(opts.write_timeout);
       auto [write_ec, write_n] = co_await beast::async_write(stream, std::move(response), use_tuple);
       if (write_ec || !keep_alive) break;
     }
   } catch (const std::exception& e) {
     log::error("http session failed", {{"err", e.what()}});
   }
+  table->remove(*conn);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, handler handle) {
+  auto table = std::make_shared<connection_table>(handle.opts.max_connections);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -191,7 +250,17 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, handler handle) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), handle), asio::detached);
+    if (!table->make_room()) {
+      // Every connection is mid-request: refuse this one at once, keeping the descriptor free.
+      log::debug("connection refused: at the cap",
+                 {{"max_connections", std::to_string(handle.opts.max_connections)}});
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    auto conn = std::make_shared<connection>(std::move(socket));
+    table->add(conn);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(conn), table, handle), asio::detached);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -129,6 +130,10 @@ agent_process::agent_process(agent_options opts) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(126);
     ::signal(SIGPIPE, SIG_DFL);  // main() ignores it; children get the default back
+    if (opts.nofile_limit != 0) {
+      const rlimit lim{static_cast<rlim_t>(opts.nofile_limit), static_cast<rlim_t>(opts.nofile_limit)};
+      if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(125);
+    }
     ::dup2(err[1], 2);
     const int null = ::open("/dev/null", O_RDWR);
     if (null >= 0) {

@@ -35,6 +35,8 @@ struct agent_options {
   std::string log_level = "debug";
   std::vector<std::string> extra_args;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(10);
+  /// Non-zero: the child's RLIMIT_NOFILE, soft and hard (set before exec).
+  std::uint64_t nofile_limit = 0;
 
   /// Options with `text` as the config file and defaults otherwise.
   static agent_options with_config(std::string text) {
