@@ -79,10 +79,13 @@ bool eventually(Pred pred) {
 
 class MetricsServerLimitsTest : public ::testing::Test {
  protected:
-  void start(wgwatch::http::server_options opts, std::string body = "up_demo 1\n") {
+  /// The first render returns `first_body`, later ones a small body: a large body for a
+  /// stuck client must not make the other scrapes slow enough to hit the write timeout.
+  void start(wgwatch::http::server_options opts, std::string first_body = "up_demo 1\n") {
     opts.listen = {"127.0.0.1", 0};
-    body_ = std::move(body);
-    server_ = std::make_unique<metrics_server>(opts, [this] { return body_; });
+    body_ = std::move(first_body);
+    server_ = std::make_unique<metrics_server>(
+        opts, [this] { return renders_++ == 0 ? body_ : std::string("up_demo 1\n"); });
     auto bound = server_->start();
     ASSERT_TRUE(bound.has_value()) << bound.error().message();
     endpoint_ = *bound;
@@ -118,6 +121,7 @@ class MetricsServerLimitsTest : public ::testing::Test {
 
   asio::io_context io_;
   std::string body_;
+  int renders_ = 0;  // server thread only
   std::unique_ptr<metrics_server> server_;
   tcp::endpoint endpoint_;
 };
@@ -168,7 +172,7 @@ TEST_F(MetricsServerLimitsTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
 // the server lets go of its connection (the descriptor) once the write timeout passes.
 TEST_F(MetricsServerLimitsTest, ANeverReadingClientIsDroppedAfterTheWriteTimeout) {
   wgwatch::http::server_options opts;
-  opts.write_timeout = 500ms;
+  opts.write_timeout = 2s;  // margin for a loaded machine between the checks below
   opts.idle_timeout = 10min;
   start(opts, std::string(32u << 20, 'x'));  // far more than the socket buffers take
   const std::size_t before = open_sockets();
@@ -189,7 +193,7 @@ TEST_F(MetricsServerLimitsTest, ANeverReadingClientIsDroppedAfterTheWriteTimeout
 TEST_F(MetricsServerLimitsTest, ConnectionsOverACapOfBusyOnesAreRefusedAtOnce) {
   wgwatch::http::server_options opts;
   opts.max_connections = 1;
-  opts.write_timeout = 1s;
+  opts.write_timeout = 3s;  // margin for a loaded machine before the refused connect
   opts.idle_timeout = 10min;
   start(opts, std::string(32u << 20, 'x'));
   auto stuck = connect();
